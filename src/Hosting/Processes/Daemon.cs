@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace Conjur.EventSourced.Hosting.Processes;
+
+/// <summary>
+/// Long-running processes that outlive the command that started them (<c>cluster up</c> returns;
+/// the cluster keeps running). Each gets its own session, a log file and a pid file, and is stopped
+/// by that PID, never by name.
+/// </summary>
+public static partial class Daemon
+{
+    private const int SigTerm = 15;
+    private const int SigKill = 9;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SysKill(int pid, int sig);
+
+    /// <summary>Starts a detached process and returns its PID (the program's own, not a shell's).</summary>
+    public static async Task<int> StartAsync(
+        string file,
+        IEnumerable<string> args,
+        string logFile,
+        string? pidFile = null,
+        string? runAs = null,
+        IReadOnlyDictionary<string, string>? env = null,
+        string? workingDir = null)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);
+        var (exe, argv) = SystemUsers.Wrap(file, args, runAs);
+        // sh starts it in the background under setsid (which execs in place: $! is the program's PID),
+        // with its output appended to the log and no terminal, then exits at once.
+        var psi = new ProcessStartInfo("/bin/sh")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDir ?? "/",
+        };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("log=\"$1\"; shift; setsid \"$@\" >>\"$log\" 2>&1 </dev/null & echo $!");
+        psi.ArgumentList.Add("sh");
+        psi.ArgumentList.Add(logFile);
+        psi.ArgumentList.Add(exe);
+        foreach (var a in argv)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        if (env is not null)
+        {
+            foreach (var (k, v) in env)
+            {
+                psi.Environment[k] = v;
+            }
+        }
+        using var sh = Process.Start(psi) ?? throw new CommandFailedException($"cannot start {file}");
+        var output = await sh.StandardOutput.ReadToEndAsync();
+        await sh.WaitForExitAsync();
+        if (!int.TryParse(output.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+        {
+            throw new CommandFailedException($"cannot start {file}: {output} {await sh.StandardError.ReadToEndAsync()}");
+        }
+        if (pidFile is not null)
+        {
+            WritePid(pidFile, pid);
+        }
+        return pid;
+    }
+
+    public static void WritePid(string pidFile, int pid)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(pidFile)!);
+        File.WriteAllText(pidFile, pid.ToString(CultureInfo.InvariantCulture));
+    }
+
+    public static int? ReadPid(string pidFile)
+    {
+        try
+        {
+            var first = File.ReadLines(pidFile).FirstOrDefault()?.Trim();
+            return int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Whether the process exists and is not a zombie. In these sandboxes PID 1 reaps late, so a
+    /// killed process can linger as a zombie for seconds: <c>kill -0</c> alone would say it lives.
+    /// </summary>
+    public static bool IsRunning(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var close = stat.LastIndexOf(')');
+            return close > 0 && close + 2 < stat.Length && stat[close + 2] is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    public static bool IsRunning(string pidFile) => ReadPid(pidFile) is { } pid && IsRunning(pid);
+
+    public static bool Signal(int pid, int signal) => SysKill(pid, signal) == 0;
+
+    /// <summary>SIGTERM, then SIGKILL after the grace period; returns once the process is gone (bounded).</summary>
+    public static async Task StopAsync(int pid, TimeSpan grace, CancellationToken ct = default)
+    {
+        if (!IsRunning(pid))
+        {
+            return;
+        }
+        Signal(pid, SigTerm);
+        if (await WaitForExitAsync(pid, grace, ct))
+        {
+            return;
+        }
+        Signal(pid, SigKill);
+        await WaitForExitAsync(pid, TimeSpan.FromSeconds(10), ct);
+    }
+
+    public static void Kill(int pid) => Signal(pid, SigKill);
+
+    public static async Task<bool> WaitForExitAsync(int pid, TimeSpan timeout, CancellationToken ct = default)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
+        {
+            if (!IsRunning(pid))
+            {
+                return true;
+            }
+            await Task.Delay(50, ct);
+        }
+        return !IsRunning(pid);
+    }
+}

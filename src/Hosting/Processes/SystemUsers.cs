@@ -1,0 +1,35 @@
+namespace Conjur.EventSourced.Hosting.Processes;
+
+/// <summary>
+/// Postgres refuses to run as root and RabbitMQ wants its own user: when we are root, commands for
+/// them run under their system user through <c>setpriv</c>, which execs in place so the process we
+/// start is the server itself (its exit is ours to see, its PID is the postmaster's).
+/// </summary>
+public static class SystemUsers
+{
+    public const string Postgres = "postgres";
+
+    public static bool IsRoot => Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root";
+
+    public static (string File, IReadOnlyList<string> Args) Wrap(string file, IEnumerable<string> args, string? runAs)
+    {
+        if (runAs is null || !IsRoot)
+        {
+            return (file, args.ToList());
+        }
+        var wrapped = new List<string> { $"--reuid={runAs}", $"--regid={runAs}", "--init-groups", "--", file };
+        wrapped.AddRange(args);
+        return ("setpriv", wrapped);
+    }
+
+    /// <summary>Gives a folder (and everything in it) to a system user, when we are root.</summary>
+    public static async Task ChownAsync(string path, string user, CancellationToken ct = default)
+    {
+        if (!IsRoot)
+        {
+            return;
+        }
+        await CommandRunner.RunAsync("chown", ["-R", $"{user}:{user}", path], TimeSpan.FromSeconds(30), ct: ct)
+            .ContinueWith(t => t.Result.ThrowOnFailure(), ct, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+}

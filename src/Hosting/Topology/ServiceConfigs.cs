@@ -1,0 +1,52 @@
+namespace Conjur.EventSourced.Hosting.Topology;
+
+public sealed record EtcdConfig
+{
+    public string Host { get; init; } = "127.0.0.1";
+    public IReadOnlyList<EtcdMemberConfig> Members { get; init; } = [];
+    public IReadOnlyList<string> Endpoints => Members.Select(m => $"http://{Host}:{m.ClientPort}").ToList();
+}
+
+public sealed record EtcdMemberConfig(string Name, int ClientPort, int PeerPort);
+
+public sealed record RabbitMqConfig
+{
+    public string Host { get; init; } = "127.0.0.1";
+    public int Port { get; init; }
+    public int DistPort { get; init; }
+    public int EpmdPort { get; init; }
+    public string VirtualHost { get; init; } = "conjur";
+    public string User { get; init; } = "conjur";
+
+    /// <summary>The Erlang node name; unique per cluster so test clusters never meet.</summary>
+    public string NodeName { get; init; } = "conjur@localhost";
+}
+
+public sealed record ControlPlaneConfig
+{
+    public string Host { get; init; } = "127.0.0.1";
+    public int HttpPort { get; init; }
+    public int PostgresPort { get; init; }
+    public string Url => $"http://{Host}:{HttpPort}";
+}
+
+public sealed record LoadBalancerConfig
+{
+    public string Host { get; init; } = "127.0.0.1";
+    public int HttpPort { get; init; }
+    public int PostgresPort { get; init; }
+    public int StatsPort { get; init; }
+    public string Url => $"http://{Host}:{HttpPort}";
+}
+
+public sealed record FailoverConfig
+{
+    /// <summary>TTL of the master's leader lease: the dead-man's switch. etcd's minimum is 2 s.</summary>
+    public int LeaseTtlSeconds { get; init; } = 3;
+
+    /// <summary>How often each agent runs its cycle and heartbeats.</summary>
+    public int HeartbeatIntervalMs { get; init; } = 1000;
+
+    /// <summary>How long a standby's agent waits before restarting its crashed Postgres.</summary>
+    public int PostgresRestartDelayMs { get; init; } = 5000;
+}
