@@ -1,0 +1,43 @@
+using System.Security.Cryptography;
+
+namespace Conjur.EventSourced.Hosting.Security;
+
+/// <summary>
+/// Generated credentials live in files of the state folder (mode 0600), never in configuration,
+/// command lines or logs: configuration refers to the file.
+/// </summary>
+public static class SecretFiles
+{
+    /// <summary>Reads the secret in <paramref name="path"/>, creating a random one first if the file does not exist.</summary>
+    public static string GetOrCreate(string path, int bytes = 24)
+    {
+        if (File.Exists(path))
+        {
+            return Read(path);
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        // URL- and conf-safe: no quotes, colons or backslashes to escape in pgpass, rabbitmq.conf or a DSN.
+        var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(bytes)).ToLowerInvariant();
+        Write(path, secret);
+        return secret;
+    }
+
+    public static string Read(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"secret file {path} is missing", path);
+        }
+        return File.ReadAllText(path).Trim();
+    }
+
+    public static void Write(string path, string content)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, "");
+        File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.WriteAllText(tmp, content);
+        File.Move(tmp, path, overwrite: true);
+    }
+}
