@@ -1,1 +1,73 @@
-var b = WebApplication.CreateBuilder(args); var app = b.Build(); await app.RunAsync();
+using ConfigurationException = Conjur.EventSourced.Hosting.Topology.ConfigurationException;
+using Conjur.EventSourced.Hosting.Etcd;
+using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Topology;
+using Conjur.EventSourced.NodeAgent.Ha;
+using Conjur.EventSourced.NodeAgent.Health;
+using Conjur.EventSourced.NodeAgent.Heartbeats;
+using Conjur.EventSourced.NodeAgent.Postgres;
+using MassTransit;
+
+// The node agent: one per node. Usage: NodeAgent --config <state>/cluster.json --node <id>
+string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+
+ClusterConfig config;
+NodeConfig node;
+try
+{
+    var path = Arg("--config") ?? Environment.GetEnvironmentVariable("CONJUR_CONFIG")
+        ?? throw new ConfigurationException("missing --config <path to cluster.json>");
+    var nodeId = Arg("--node") ?? Environment.GetEnvironmentVariable("CONJUR_NODE")
+        ?? throw new ConfigurationException("missing --node <node id>");
+    config = ClusterConfig.Load(path);
+    node = config.Node(nodeId);
+}
+catch (ConfigurationException e)
+{
+    Console.Error.WriteLine($"node agent: {e.Message}");
+    return 2;
+}
+
+var builder = WebApplication.CreateBuilder(args);
+builder.WebHost.UseUrls(node.ApiUrl);
+builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
+
+builder.Services.AddSingleton(config);
+builder.Services.AddSingleton(node);
+builder.Services.AddSingleton(new ClusterKeys(config));
+builder.Services.AddSingleton(_ => new EtcdSession(config.Etcd.Endpoints));
+builder.Services.AddSingleton(new NodeState(new NodeSnapshot { NodeId = node.Id, Role = node.Role.ToString().ToLowerInvariant(), Async = node.Async }));
+builder.Services.AddSingleton<PostgresSupervisor>();
+builder.Services.AddSingleton<PostgresProbe>();
+builder.Services.AddSingleton<LeaderLease>();
+builder.Services.AddSingleton<AliveLease>();
+builder.Services.AddSingleton<HaCycle>();
+builder.Services.AddSingleton<HeartbeatQueue>();
+builder.Services.AddHostedService<HaLoop>();
+builder.Services.AddHostedService<HeartbeatPublisher>();
+
+builder.Services.AddMassTransit(x =>
+{
+    x.DisableUsageTelemetry();
+    x.UsingRabbitMq((_, cfg) =>
+    {
+        cfg.Host(config.RabbitMq.Host, (ushort)config.RabbitMq.Port, config.RabbitMq.VirtualHost, h =>
+        {
+            h.Username(config.RabbitMq.User);
+            h.Password(config.RabbitMqPassword());
+        });
+    });
+});
+builder.Services.Configure<MassTransitHostOptions>(o =>
+{
+    // The agent must serve /health and run its HA loop even while the broker is away.
+    o.WaitUntilStarted = false;
+    o.StartTimeout = TimeSpan.FromSeconds(10);
+    o.StopTimeout = TimeSpan.FromSeconds(5);
+});
+
+var app = builder.Build();
+app.MapHealth();
+await app.RunAsync();
+return 0;

@@ -29,7 +29,6 @@ public static class SystemUsers
         {
             return;
         }
-        await CommandRunner.RunAsync("chown", ["-R", $"{user}:{user}", path], TimeSpan.FromSeconds(30), ct: ct)
-            .ContinueWith(t => t.Result.ThrowOnFailure(), ct, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        (await CommandRunner.RunAsync("chown", ["-R", $"{user}:{user}", path], TimeSpan.FromSeconds(30), ct: ct)).ThrowOnFailure();
     }
 }

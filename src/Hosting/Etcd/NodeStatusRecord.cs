@@ -1,0 +1,37 @@
+using System.Text.Json;
+using Conjur.EventSourced.Hosting.Topology;
+
+namespace Conjur.EventSourced.Hosting.Etcd;
+
+/// <summary>
+/// The value of <c>status/{node}</c>, written by each agent every cycle under its alive lease: the
+/// positions a failover compares to choose a candidate, and what replicas measure their lag against.
+/// </summary>
+public sealed record NodeStatusRecord(
+    string Role,
+    bool PostgresRunning,
+    bool InRecovery,
+    int? Timeline,
+    long? WalPosition,
+    long? ReceivePosition,
+    long? ReplayPosition,
+    DateTimeOffset ObservedAt)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, ClusterConfig.Json);
+
+    public static NodeStatusRecord? Parse(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<NodeStatusRecord>(json, ClusterConfig.Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

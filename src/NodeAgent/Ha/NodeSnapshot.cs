@@ -1,0 +1,51 @@
+using Conjur.EventSourced.Hosting.Etcd;
+using Conjur.EventSourced.NodeAgent.Postgres;
+
+namespace Conjur.EventSourced.NodeAgent.Ha;
+
+/// <summary>What the agent knows about its node after the last cycle: read by /health and the heartbeat.</summary>
+public sealed record NodeSnapshot
+{
+    public required string NodeId { get; init; }
+
+    /// <summary>master, standby or follower: from the node's etcd membership, the configuration before that.</summary>
+    public required string Role { get; init; }
+    public bool Async { get; init; }
+    public bool IsMember { get; init; } = true;
+    public bool HoldsLeader { get; init; }
+    public string? LeaderId { get; init; }
+
+    /// <summary>Acting as master without the leader lease: writes must be refused.</summary>
+    public bool Fenced { get; init; }
+    public PostgresState Postgres { get; init; } = PostgresState.Down("not probed yet", DateTimeOffset.UtcNow);
+    public long? LagBytes { get; init; }
+    public string Outcome { get; init; } = "starting";
+    public bool Bootstrapped { get; init; }
+    public ClusterView? View { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Master: holds the lease and Postgres is writable. Others: Postgres runs and (replicas) streams.</summary>
+    public bool Healthy => Role switch
+    {
+        "master" => Postgres.Running && !Postgres.InRecovery && HoldsLeader && !Fenced,
+        _ => Postgres.Running && Postgres.InRecovery && Postgres.Streaming,
+    };
+
+    /// <summary>What /health answers with 200: the master when healthy, a healthy follower. Standbys never.</summary>
+    public bool AcceptingRequests => Role switch
+    {
+        "master" => Healthy,
+        "follower" => Healthy,
+        _ => false,
+    };
+
+    public string? Problem => Healthy ? null : (Role, Postgres) switch
+    {
+        (_, { Running: false }) => $"postgres is not running: {Postgres.Error}",
+        ("master", { InRecovery: true }) => "postgres is still in recovery",
+        ("master", _) when Fenced => "fenced: the leader lease is held by " + (LeaderId ?? "nobody"),
+        ("master", _) when !HoldsLeader => "does not hold the leader lease",
+        (_, { InRecovery: false }) => "postgres is out of recovery but this node is not the master",
+        _ => "not streaming from its upstream" + (Postgres.ReceiverStatus is { } s ? $" (wal receiver: {s})" : ""),
+    };
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+using Conjur.EventSourced.Hosting.Postgres;
+using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Topology;
+
+namespace Conjur.EventSourced.NodeAgent.Postgres;
+
+/// <summary>
+/// The Postgres settings a node runs with, as a pure function of its role and upstream, so the
+/// choice (synchronous standby names, where a replica streams from) can be tested without a server.
+/// </summary>
+public static class PostgresSettings
+{
+    /// <summary>Conjur's 'sync' and 'potential': the first failover standby that is connected is synchronous, the next one waits its turn.</summary>
+    public static string SynchronousStandbyNames(ClusterConfig config, string masterId)
+    {
+        var names = config.FailoverStandbys.Where(n => n.Id != masterId).Select(n => n.Id)
+            .Concat(config.Nodes.Where(n => n.Role == NodeRole.Master && n.Id != masterId).Select(n => n.Id))
+            .ToList();
+        return names.Count == 0 ? "" : $"FIRST 1 ({string.Join(", ", names)})";
+    }
+
+    public static Dictionary<string, string> Common(NodeConfig node, string dataDir, string logFile) => new()
+    {
+        ["listen_addresses"] = node.Host,
+        ["port"] = node.PostgresPort.ToString(CultureInfo.InvariantCulture),
+        ["unix_socket_directories"] = dataDir,
+        ["wal_level"] = "replica",
+        ["max_wal_senders"] = "16",
+        ["max_replication_slots"] = "16",
+        // Enough WAL kept for a replica that was away for a while to catch up without a new clone.
+        ["wal_keep_size"] = "512MB",
+        // pg_rewind needs hint bits in WAL to rebase a diverged old master.
+        ["wal_log_hints"] = "on",
+        ["hot_standby"] = "on",
+        ["hot_standby_feedback"] = "on",
+        // Notice a dead upstream in seconds, not the default minute.
+        ["wal_receiver_timeout"] = "5s",
+        ["wal_sender_timeout"] = "5s",
+        ["wal_retrieve_retry_interval"] = "500ms",
+        ["synchronous_commit"] = "on",
+        ["logging_collector"] = "off",
+        ["log_line_prefix"] = "%m [%p] ",
+        ["shared_buffers"] = "64MB",
+        ["max_connections"] = "100",
+    };
+
+    public static Dictionary<string, string> ForMaster(ClusterConfig config, NodeConfig node, string dataDir, string logFile, bool synchronous)
+    {
+        var s = Common(node, dataDir, logFile);
+        s["synchronous_standby_names"] = synchronous ? SynchronousStandbyNames(config, node.Id) : "";
+        return s;
+    }
+
+    public static Dictionary<string, string> ForReplica(ClusterConfig config, NodeConfig node, string dataDir, string logFile, string upstreamHost, int upstreamPort)
+    {
+        var s = Common(node, dataDir, logFile);
+        s["primary_conninfo"] = string.Join(' ',
+            $"host={upstreamHost}",
+            $"port={upstreamPort.ToString(CultureInfo.InvariantCulture)}",
+            $"user={ClusterSecrets.ReplicationUser}",
+            $"passfile={config.PgPassFile}",
+            $"application_name={node.Id}",
+            "connect_timeout=2",
+            "keepalives_idle=2 keepalives_interval=1 keepalives_count=2");
+        s["recovery_target_timeline"] = "latest";
+        s["synchronous_standby_names"] = "";
+        return s;
+    }
+
+    /// <summary>Where a replica streams from: the master directly for the failover set, the load balancer for followers and async standbys.</summary>
+    public static (string Host, int Port) Upstream(ClusterConfig config, NodeConfig node, NodeConfig master) =>
+        node.StreamsThroughLoadBalancer
+            ? (config.LoadBalancer.Host, config.LoadBalancer.PostgresPort)
+            : (master.Host, master.PostgresPort);
+
+    public static string ManagedConfPath(string dataDir) => Path.Combine(dataDir, PostgresTools.ManagedConfFile);
+}

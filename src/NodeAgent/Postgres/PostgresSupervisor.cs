@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using Conjur.EventSourced.Hosting.Postgres;
+using Conjur.EventSourced.Hosting.Processes;
+using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Topology;
+using Npgsql;
+
+namespace Conjur.EventSourced.NodeAgent.Postgres;
+
+/// <summary>
+/// Owns the node's postmaster: creates or clones the data directory, starts Postgres as a child of
+/// the agent (so its death is seen at once from its exit, not guessed from <c>kill -0</c>), reloads and
+/// stops it. Decisions about when to restart belong to the HA cycle, not here.
+/// </summary>
+public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, ILogger<PostgresSupervisor> log) : IAsyncDisposable
+{
+    private readonly object _gate = new();
+    private Process? _child;
+    private int? _adoptedPid;
+
+    public string NodeDir => config.NodeDir(node.Id);
+    public string DataDir => Path.Combine(NodeDir, "pgdata");
+    public string LogFile => Path.Combine(NodeDir, "postgres.log");
+    public bool IsInitialised => PostgresTools.IsInitialised(DataDir);
+
+    public DateTimeOffset? LastExitAt { get; private set; }
+    public string? LastExit { get; private set; }
+
+    /// <summary>The postmaster's PID while it runs (our child, or one we found running when the agent restarted).</summary>
+    public int? Pid
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_child is { HasExited: false })
+                {
+                    return _child.Id;
+                }
+                return _adoptedPid is { } p && Daemon.IsRunning(p) ? p : null;
+            }
+        }
+    }
+
+    public bool IsRunning => Pid is not null;
+
+    /// <summary>First start of a brand-new cluster: initdb, the replication role and the two Conjur databases.</summary>
+    public async Task BootstrapMasterAsync(CancellationToken ct)
+    {
+        log.LogInformation("initialising a new master data directory in {DataDir}", DataDir);
+        Directory.CreateDirectory(NodeDir);
+        await PostgresTools.WritePgPassAsync(config, ct);
+        await PostgresTools.InitDbAsync(DataDir, config.PostgresAdminPasswordFile(), ct);
+        // No synchronous standby yet: with one named, these commits would wait for a standby that cannot exist before them.
+        await StartAsync(PostgresSettings.ForMaster(config, node, DataDir, LogFile, synchronous: false), ct);
+        var replicationPassword = SecretFiles.GetOrCreate(config.ReplicationPasswordFile());
+        await using var conn = new NpgsqlConnection(PostgresTools.ConnectionString(config, "127.0.0.1", node.PostgresPort, "postgres", 5));
+        await conn.OpenAsync(ct);
+        foreach (var sql in new[]
+                 {
+                     $"CREATE ROLE {ClusterSecrets.ReplicationUser} WITH REPLICATION LOGIN PASSWORD '{replicationPassword}'",
+                     "CREATE DATABASE policy",
+                     "CREATE DATABASE audit",
+                 })
+        {
+            await using var cmd = new NpgsqlCommand(sql, conn);
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        log.LogInformation("master initialised: databases policy and audit, role {Role}", ClusterSecrets.ReplicationUser);
+    }
+
+    /// <summary>Clones this node from its upstream; the caller retries while the upstream is not there yet.</summary>
+    public async Task CloneAsync(string host, int port, CancellationToken ct)
+    {
+        log.LogInformation("cloning from {Host}:{Port} with pg_basebackup", host, port);
+        Directory.CreateDirectory(NodeDir);
+        await PostgresTools.WritePgPassAsync(config, ct);
+        await PostgresTools.BaseBackupAsync(DataDir, host, port, config.PgPassFile, ct);
+        await PostgresTools.WriteHbaAsync(DataDir, ct);
+        log.LogInformation("cloned from {Host}:{Port}", host, port);
+    }
+
+    /// <summary>Writes the settings and starts the postmaster; returns once it accepts connections (bounded).</summary>
+    public async Task StartAsync(IReadOnlyDictionary<string, string> settings, CancellationToken ct)
+    {
+        if (IsRunning)
+        {
+            await ApplyAsync(settings, ct);
+            return;
+        }
+        await PostgresTools.WriteManagedConfAsync(DataDir, settings, ct);
+        await SetStandbySignalAsync(settings.ContainsKey("primary_conninfo"), ct);
+        if (TryAdoptRunning())
+        {
+            return;
+        }
+        var (exe, argv) = SystemUsers.Wrap(PostgresTools.Bin("postgres"), ["-D", DataDir], SystemUsers.Postgres);
+        // sh execs into setpriv which execs into postgres: the child's PID is the postmaster's, its exit ours to see.
+        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("log=\"$1\"; shift; exec \"$@\" >>\"$log\" 2>&1 </dev/null");
+        psi.ArgumentList.Add("sh");
+        psi.ArgumentList.Add(LogFile);
+        psi.ArgumentList.Add(exe);
+        foreach (var a in argv)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        var child = Process.Start(psi) ?? throw new InvalidOperationException("could not start postgres");
+        child.EnableRaisingEvents = true;
+        child.Exited += (_, _) =>
+        {
+            LastExitAt = DateTimeOffset.UtcNow;
+            LastExit = $"postgres (pid {child.Id}) exited with code {SafeExitCode(child)}";
+            log.LogWarning("{What}", LastExit);
+        };
+        lock (_gate)
+        {
+            _child?.Dispose();
+            _child = child;
+            _adoptedPid = null;
+        }
+        log.LogInformation("started postgres pid {Pid} on port {Port}", child.Id, node.PostgresPort);
+        await WaitUntilAcceptingAsync(TimeSpan.FromSeconds(90), ct);
+    }
+
+    /// <summary>Rewrites the settings of a running server and reloads it (synchronous_standby_names, primary_conninfo).</summary>
+    public async Task ApplyAsync(IReadOnlyDictionary<string, string> settings, CancellationToken ct)
+    {
+        await PostgresTools.WriteManagedConfAsync(DataDir, settings, ct);
+        await using var conn = new NpgsqlConnection(PostgresTools.ConnectionString(config, "127.0.0.1", node.PostgresPort, "postgres", 2));
+        await conn.OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand("SELECT pg_reload_conf()", conn);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task StopAsync(CancellationToken ct)
+    {
+        if (!IsRunning)
+        {
+            return;
+        }
+        var result = await CommandRunner.RunAsync(PostgresTools.Bin("pg_ctl"), ["stop", "-D", DataDir, "-m", "fast", "-w", "-t", "30"],
+            TimeSpan.FromSeconds(40), runAs: SystemUsers.Postgres, ct: ct);
+        if (!result.Succeeded && Pid is { } pid)
+        {
+            log.LogWarning("pg_ctl stop failed ({Error}); killing postmaster {Pid}", result.StdErr.Trim(), pid);
+            Daemon.Kill(pid);
+        }
+    }
+
+    private async Task SetStandbySignalAsync(bool standby, CancellationToken ct)
+    {
+        var signal = Path.Combine(DataDir, "standby.signal");
+        if (standby && !File.Exists(signal))
+        {
+            await File.WriteAllTextAsync(signal, "", ct);
+            await SystemUsers.ChownAsync(signal, SystemUsers.Postgres, ct);
+        }
+        else if (!standby && File.Exists(signal))
+        {
+            File.Delete(signal);
+        }
+    }
+
+    /// <summary>After an agent restart the postmaster may still run: take it over instead of starting a second one.</summary>
+    private bool TryAdoptRunning()
+    {
+        var pid = Daemon.ReadPid(Path.Combine(DataDir, "postmaster.pid"));
+        if (pid is not { } p || !Daemon.IsRunning(p) || !File.Exists($"/proc/{p}/cmdline")
+            || !File.ReadAllText($"/proc/{p}/cmdline").Contains("postgres", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        lock (_gate)
+        {
+            _adoptedPid = p;
+        }
+        log.LogInformation("adopted running postgres pid {Pid}", p);
+        return true;
+    }
+
+    private async Task WaitUntilAcceptingAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        var cs = PostgresTools.ConnectionString(config, "127.0.0.1", node.PostgresPort, "postgres", 1);
+        var ok = await Wait.UntilAsync(async c =>
+        {
+            if (!IsRunning)
+            {
+                throw new InvalidOperationException($"postgres exited during start-up: see {LogFile}");
+            }
+            await using var conn = new NpgsqlConnection(cs);
+            await conn.OpenAsync(c);
+            return true;
+        }, timeout, TimeSpan.FromMilliseconds(100), ct);
+        if (!ok)
+        {
+            throw new TimeoutException($"postgres on port {node.PostgresPort} did not accept connections within {timeout.TotalSeconds} s: see {LogFile}");
+        }
+    }
+
+    private static string SafeExitCode(Process p)
+    {
+        try
+        {
+            return p.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (InvalidOperationException)
+        {
+            return "?";
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        lock (_gate)
+        {
+            _child?.Dispose();
+        }
+        return ValueTask.CompletedTask;
+    }
+}
