@@ -1,0 +1,184 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Conjur.EventSourced.Hosting.Etcd;
+using Conjur.EventSourced.Hosting.Postgres;
+using Conjur.EventSourced.Hosting.Processes;
+using Conjur.EventSourced.Hosting.Services;
+using Conjur.EventSourced.Hosting.Topology;
+
+namespace Conjur.EventSourced.Hosting.Cluster;
+
+/// <summary>
+/// Starts, inspects and stops a whole cluster on this host: the one code path behind <c>cluster up</c>,
+/// <c>status</c>, <c>down</c> and the test fixtures. Every step is idempotent (a running part is left
+/// alone) and every wait is bounded.
+/// </summary>
+public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progress = null)
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private readonly Action<string> _progress = progress ?? (_ => { });
+
+    public ClusterConfig Config => config;
+    public EtcdLauncher Etcd { get; } = new(config);
+    public RabbitMqLauncher RabbitMq { get; } = new(config);
+    public HaProxyLauncher LoadBalancer { get; } = new(config);
+    public ControlPlaneDatabase ControlPlaneDatabase { get; } = new(config);
+
+    public string AgentPidFile(string node) => Path.Combine(config.PidsDir, $"agent-{node}.pid");
+    public string AgentLogFile(string node) => Path.Combine(config.LogsDir, $"agent-{node}.log");
+    public string ControlPlanePidFile => Path.Combine(config.PidsDir, "controlplane.pid");
+    public string ControlPlaneLogFile => Path.Combine(config.LogsDir, "controlplane.log");
+
+    public async Task UpAsync(CancellationToken ct)
+    {
+        config.Save(config.ConfigPath);
+        await PostgresTools.WritePgPassAsync(config, ct);
+
+        _progress("starting etcd (3 members), RabbitMQ and the control plane's Postgres");
+        await Task.WhenAll(
+            StartEtcdAndSeedAsync(ct),
+            RabbitMq.StartAsync(ct),
+            ControlPlaneDatabase.StartAsync(ct));
+
+        _progress("starting the control plane and HAProxy");
+        await StartDaemonAsync("dotnet", [Binaries.ControlPlaneDll, "--config", config.ConfigPath], ControlPlanePidFile, ControlPlaneLogFile);
+        await LoadBalancer.StartAsync(ct);
+
+        var master = config.Nodes.Single(n => n.Role == NodeRole.Master);
+        _progress($"starting the master's agent ({master.Id})");
+        await StartAgentAsync(master);
+        await Wait.ForAsync($"{master.Id} to report healthy as master", async c => (await HealthAsync(master, c)).Healthy,
+            TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(200), ct);
+
+        var others = config.Nodes.Where(n => n.Id != master.Id).ToList();
+        _progress($"starting {string.Join(", ", others.Select(n => n.Id))} (cloned from the master)");
+        foreach (var n in others)
+        {
+            await StartAgentAsync(n);
+        }
+        await Wait.ForAsync("every node to report healthy", async c =>
+        {
+            foreach (var n in config.Nodes)
+            {
+                if (!(await HealthAsync(n, c)).Healthy)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }, TimeSpan.FromSeconds(180), TimeSpan.FromMilliseconds(250), ct);
+
+        _progress("waiting for the control plane to see every node");
+        await Wait.ForAsync("the control plane to show every node healthy", async c =>
+        {
+            using var doc = JsonDocument.Parse(await Http.GetStringAsync($"{config.ControlPlane.Url}/api/cluster", c));
+            var nodes = doc.RootElement.GetProperty("nodes").EnumerateArray().ToList();
+            return nodes.Count == config.Nodes.Count && nodes.All(n => n.GetProperty("healthy").GetBoolean());
+        }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250), ct);
+    }
+
+    private async Task StartEtcdAndSeedAsync(CancellationToken ct)
+    {
+        await Etcd.StartAsync(ct);
+        using var etcd = new EtcdSession(config.Etcd.Endpoints, TimeSpan.FromSeconds(3));
+        if (await Membership.SeedOnceAsync(etcd, config, ct))
+        {
+            _progress("seeded cluster membership in etcd");
+        }
+    }
+
+    public Task StartAgentAsync(NodeConfig node) =>
+        StartDaemonAsync("dotnet", [Binaries.NodeAgentDll, "--config", config.ConfigPath, "--node", node.Id], AgentPidFile(node.Id), AgentLogFile(node.Id));
+
+    private static async Task StartDaemonAsync(string file, IReadOnlyList<string> args, string pidFile, string logFile)
+    {
+        if (Daemon.IsRunning(pidFile))
+        {
+            return;
+        }
+        await Daemon.StartAsync(file, args, logFile, pidFile, env: new Dictionary<string, string>
+        {
+            ["DOTNET_NOLOGO"] = "1",
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+        });
+    }
+
+    /// <summary>Stops every part by the PID it recorded, agents first (they stop their own Postgres).</summary>
+    public async Task DownAsync(bool wipe, CancellationToken ct)
+    {
+        _progress("stopping node agents and their Postgres");
+        await Task.WhenAll(config.Nodes.Select(n => StopNodeAsync(n, ct)));
+        _progress("stopping the control plane, HAProxy, RabbitMQ, etcd and the control plane's Postgres");
+        if (Daemon.ReadPid(ControlPlanePidFile) is { } cp)
+        {
+            await Daemon.StopAsync(cp, TimeSpan.FromSeconds(15), ct);
+        }
+        await LoadBalancer.StopAsync(ct);
+        await Task.WhenAll(RabbitMq.StopAsync(ct), Etcd.StopAsync(ct), ControlPlaneDatabase.StopAsync(ct));
+        if (wipe && Directory.Exists(config.StateDir))
+        {
+            _progress($"wiping {config.StateDir}");
+            Directory.Delete(config.StateDir, recursive: true);
+        }
+    }
+
+    public async Task StopNodeAsync(NodeConfig node, CancellationToken ct)
+    {
+        if (Daemon.ReadPid(AgentPidFile(node.Id)) is { } pid)
+        {
+            await Daemon.StopAsync(pid, TimeSpan.FromSeconds(45), ct);
+        }
+        // A postmaster whose agent was killed outlives it: stop it by the PID in its own pid file.
+        if (Daemon.ReadPid(Path.Combine(config.NodeDir(node.Id), "pgdata", "postmaster.pid")) is { } pg && Daemon.IsRunning(pg))
+        {
+            Daemon.Signal(pg, 2);
+            if (!await Daemon.WaitForExitAsync(pg, TimeSpan.FromSeconds(30), ct))
+            {
+                Daemon.Kill(pg);
+            }
+        }
+    }
+
+    /// <summary>Every PID this cluster's parts run under (for status and for checking that down left nothing).</summary>
+    public IReadOnlyList<int> RunningPids()
+    {
+        var pids = new List<int>();
+        pids.AddRange(Etcd.Pids());
+        if (RabbitMq.Pid() is { } r) { pids.Add(r); }
+        if (LoadBalancer.Pid() is { } h) { pids.Add(h); }
+        if (ControlPlaneDatabase.Pid() is { } d) { pids.Add(d); }
+        if (Daemon.ReadPid(ControlPlanePidFile) is { } cp && Daemon.IsRunning(cp)) { pids.Add(cp); }
+        foreach (var n in config.Nodes)
+        {
+            if (Daemon.ReadPid(AgentPidFile(n.Id)) is { } a && Daemon.IsRunning(a)) { pids.Add(a); }
+            if (Daemon.ReadPid(Path.Combine(config.NodeDir(n.Id), "pgdata", "postmaster.pid")) is { } p && Daemon.IsRunning(p)) { pids.Add(p); }
+        }
+        return pids;
+    }
+
+    public static async Task<NodeHealth> HealthAsync(NodeConfig node, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await Http.GetAsync($"{node.ApiUrl}/health", ct);
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+            return NodeHealth.From((int)response.StatusCode, doc.RootElement);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            return NodeHealth.Unreachable(e.Message);
+        }
+    }
+
+    public static async Task<JsonElement?> InfoAsync(NodeConfig node, CancellationToken ct)
+    {
+        try
+        {
+            return await Http.GetFromJsonAsync<JsonElement>($"{node.ApiUrl}/info", ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            return null;
+        }
+    }
+}

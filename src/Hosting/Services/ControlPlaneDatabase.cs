@@ -1,0 +1,74 @@
+using Conjur.EventSourced.Hosting.Postgres;
+using Conjur.EventSourced.Hosting.Processes;
+using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Topology;
+using Npgsql;
+
+namespace Conjur.EventSourced.Hosting.Services;
+
+/// <summary>The control plane's own Postgres (the Marten event store), apart from every node's.</summary>
+public sealed class ControlPlaneDatabase(ClusterConfig config)
+{
+    public const string Database = "controlplane";
+
+    public string DataDir => Path.Combine(config.StateDir, "controlplane", "pgdata");
+    private string LogFile => Path.Combine(config.LogsDir, "controlplane-postgres.log");
+    private string PostmasterPid => Path.Combine(DataDir, "postmaster.pid");
+
+    public int? Pid() => Daemon.ReadPid(PostmasterPid) is { } p && Daemon.IsRunning(p) ? p : null;
+
+    public string ConnectionString => PostgresTools.ConnectionString(config, config.ControlPlane.Host, config.ControlPlane.PostgresPort, Database, 5);
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await PostgresTools.WritePgPassAsync(config, ct);
+        if (!PostgresTools.IsInitialised(DataDir))
+        {
+            await PostgresTools.InitDbAsync(DataDir, config.PostgresAdminPasswordFile(), ct);
+        }
+        if (Pid() is null)
+        {
+            await PostgresTools.WriteManagedConfAsync(DataDir, new Dictionary<string, string>
+            {
+                ["listen_addresses"] = config.ControlPlane.Host,
+                ["port"] = config.ControlPlane.PostgresPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["unix_socket_directories"] = DataDir,
+                ["logging_collector"] = "off",
+                ["shared_buffers"] = "128MB",
+                // The event store can be rebuilt from nothing else: keep it durable, but group commits.
+                ["synchronous_commit"] = "on",
+                ["max_connections"] = "100",
+            }, ct);
+            Directory.CreateDirectory(config.LogsDir);
+            await Daemon.StartAsync(PostgresTools.Bin("postgres"), ["-D", DataDir], LogFile, runAs: SystemUsers.Postgres);
+        }
+        var admin = PostgresTools.ConnectionString(config, config.ControlPlane.Host, config.ControlPlane.PostgresPort, "postgres", 1);
+        await Wait.ForAsync("the control plane's postgres to accept connections", async c =>
+        {
+            await using var conn = new NpgsqlConnection(admin);
+            await conn.OpenAsync(c);
+            return true;
+        }, TimeSpan.FromSeconds(60), ct: ct);
+        await using var conn = new NpgsqlConnection(admin);
+        await conn.OpenAsync(ct);
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", conn) { Parameters = { new() { Value = Database } } };
+        if (await exists.ExecuteScalarAsync(ct) is null)
+        {
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {Database} OWNER {ClusterSecrets.PostgresAdminUser}", conn);
+            await create.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    public async Task StopAsync(CancellationToken ct)
+    {
+        if (Pid() is { } pid)
+        {
+            // SIGINT is Postgres' "fast" shutdown.
+            Daemon.Signal(pid, 2);
+            if (!await Daemon.WaitForExitAsync(pid, TimeSpan.FromSeconds(30), ct))
+            {
+                Daemon.Kill(pid);
+            }
+        }
+    }
+}
