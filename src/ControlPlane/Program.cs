@@ -1,1 +1,43 @@
-var b = WebApplication.CreateBuilder(args); var app = b.Build(); await app.RunAsync();
+using Conjur.EventSourced.ControlPlane;
+using Conjur.EventSourced.ControlPlane.ClusterStatus;
+using Conjur.EventSourced.ControlPlane.Health;
+using Conjur.EventSourced.ControlPlane.Heartbeats;
+using Conjur.EventSourced.ControlPlane.Messaging;
+using Conjur.EventSourced.ControlPlane.NodeHistory;
+using Conjur.EventSourced.ControlPlane.Storage;
+using Conjur.EventSourced.Hosting.Topology;
+using Marten;
+using Npgsql;
+
+ClusterConfig config;
+string[] rest;
+try
+{
+    (config, rest) = ConfigArguments.Load(args);
+}
+catch (ConfigurationException e)
+{
+    await Console.Error.WriteLineAsync($"controlplane: {e.Message}");
+    return 2;
+}
+
+var builder = WebApplication.CreateBuilder(rest);
+builder.WebHost.UseUrls($"http://{config.ControlPlane.Host}:{config.ControlPlane.HttpPort}");
+
+var services = builder.Services;
+services.AddSingleton(config);
+services.AddSingleton(TimeProvider.System);
+services.AddSingleton(NpgsqlDataSource.Create(ControlPlaneStore.ConnectionString(config)));
+services.AddMarten(ControlPlaneStore.Configure)
+    .UseNpgsqlDataSource()
+    .ApplyAllDatabaseChangesOnStartup();
+services.AddHeartbeats();
+services.AddControlPlaneBus(config);
+services.AddControlPlaneHealth();
+
+var app = builder.Build();
+app.MapControlPlaneHealth();
+app.MapClusterStatus();
+app.MapNodeHistory();
+await app.RunAsync();
+return 0;

@@ -1,0 +1,23 @@
+using Conjur.EventSourced.Contracts.Nodes;
+
+namespace Conjur.EventSourced.ControlPlane.Heartbeats;
+
+/// <summary>
+/// A node's heartbeat as stored in its stream. A type of its own rather than the bus contract, so the
+/// stored history does not change shape when agents start publishing a newer contract.
+/// </summary>
+public sealed record HeartbeatRecorded(
+    string ClusterId,
+    string NodeId,
+    Guid AgentInstance,
+    long Sequence,
+    string Role,
+    bool Healthy,
+    bool PostgresRunning,
+    bool Fenced,
+    string? Problem,
+    DateTimeOffset ObservedAt) : INodeEvent
+{
+    public static HeartbeatRecorded From(NodeHeartbeat m) => new(
+        m.ClusterId, m.NodeId, m.AgentInstance, m.Sequence, m.Role, m.Healthy, m.PostgresRunning, m.Fenced, m.Problem, m.ObservedAt);
+}

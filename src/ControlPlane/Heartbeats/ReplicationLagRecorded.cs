@@ -1,0 +1,23 @@
+using Conjur.EventSourced.Contracts.Nodes;
+
+namespace Conjur.EventSourced.ControlPlane.Heartbeats;
+
+/// <summary>A node's replication position as stored in its stream; on the master it also holds its replicas as it sees them.</summary>
+public sealed record ReplicationLagRecorded(
+    string ClusterId,
+    string NodeId,
+    Guid AgentInstance,
+    long Sequence,
+    string Role,
+    int? Timeline,
+    long? WalPosition,
+    long? ReceivePosition,
+    long? LagBytes,
+    double? LagSeconds,
+    IReadOnlyList<ReplicaSeen> Replicas,
+    DateTimeOffset ObservedAt) : INodeEvent
+{
+    public static ReplicationLagRecorded From(ReplicationLagReported m) => new(
+        m.ClusterId, m.NodeId, m.AgentInstance, m.Sequence, m.Role, m.Timeline, m.WalPosition, m.ReceivePosition,
+        m.LagBytes, m.LagSeconds, [.. m.Replicas.Select(ReplicaSeen.From)], m.ObservedAt);
+}

@@ -1,0 +1,40 @@
+using Conjur.EventSourced.ControlPlane.Heartbeats;
+using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Topology;
+using MassTransit;
+
+namespace Conjur.EventSourced.ControlPlane.Messaging;
+
+public static class ControlPlaneBus
+{
+    /// <summary>
+    /// Queue names start with the cluster id: exchanges are named by message type and so are shared by
+    /// every cluster on a broker, but each cluster's control plane gets its own queues (and drops other
+    /// clusters' reports, see <see cref="NodeEventRecorder"/>).
+    /// </summary>
+    public static IEndpointNameFormatter EndpointNames(ClusterConfig config) =>
+        new KebabCaseEndpointNameFormatter(config.ClusterId, includeNamespace: false);
+
+    /// <summary>Consumers and endpoint naming, apart from the transport, so a test harness can reuse them.</summary>
+    public static void AddControlPlaneConsumers(this IBusRegistrationConfigurator bus, ClusterConfig config)
+    {
+        bus.DisableUsageTelemetry();
+        bus.SetEndpointNameFormatter(EndpointNames(config));
+        bus.AddHeartbeatConsumers();
+    }
+
+    public static IServiceCollection AddControlPlaneBus(this IServiceCollection services, ClusterConfig config) =>
+        services.AddMassTransit(bus =>
+        {
+            bus.AddControlPlaneConsumers(config);
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                rabbit.Host(config.RabbitMq.Host, (ushort)config.RabbitMq.Port, config.RabbitMq.VirtualHost, host =>
+                {
+                    host.Username(config.RabbitMq.User);
+                    host.Password(config.RabbitMqPassword());
+                });
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+}
