@@ -1,0 +1,58 @@
+using Conjur.EventSourced.Hosting.Topology;
+using Conjur.EventSourced.NodeAgent.Health;
+using Conjur.EventSourced.NodeAgent.Postgres;
+
+namespace Conjur.EventSourced.Tests.Unit.NodeAgent;
+
+public sealed class PostgresSettingsTests
+{
+    private static readonly ClusterConfig Config = DefaultTopology.Create("/tmp/conjur-unit", 20000);
+
+    [Fact]
+    public void FirstMaster_NamesBothFailoverStandbys_SyncThenPotential()
+    {
+        PostgresSettings.SynchronousStandbyNames(Config, "node1").ShouldBe("FIRST 1 (node2, node3)");
+    }
+
+    [Fact]
+    public void PromotedStandby_NamesTheOtherStandbyFirst_ThenTheOldMaster()
+    {
+        PostgresSettings.SynchronousStandbyNames(Config, "node2").ShouldBe("FIRST 1 (node3, node1)");
+    }
+
+    [Fact]
+    public void Follower_StreamsFromTheLoadBalancer_Standby_FromTheMaster()
+    {
+        var master = Config.Node("node1");
+
+        PostgresSettings.Upstream(Config, Config.Node("node4"), master).ShouldBe((Config.LoadBalancer.Host, Config.LoadBalancer.PostgresPort));
+        PostgresSettings.Upstream(Config, Config.Node("node2"), master).ShouldBe((master.Host, master.PostgresPort));
+    }
+
+    [Fact]
+    public void ReplicaSettings_NameTheNodeAsApplication_AndReferToThePassFile()
+    {
+        var s = PostgresSettings.ForReplica(Config, Config.Node("node2"), "/d", "/l", "127.0.0.1", 5432);
+
+        s["primary_conninfo"].ShouldContain("application_name=node2");
+        s["primary_conninfo"].ShouldContain($"passfile={Config.PgPassFile}");
+        s["primary_conninfo"].ShouldNotContain("password=");
+        s["recovery_target_timeline"].ShouldBe("latest");
+    }
+
+    [Fact]
+    public void BootstrappingMaster_HasNoSynchronousStandbys_UntilItLeads()
+    {
+        PostgresSettings.ForMaster(Config, Config.Node("node1"), "/d", "/l", synchronous: false)["synchronous_standby_names"].ShouldBe("");
+        PostgresSettings.ForMaster(Config, Config.Node("node1"), "/d", "/l", synchronous: true)["synchronous_standby_names"].ShouldNotBeEmpty();
+    }
+
+    [Theory]
+    [InlineData(0L, "0/0")]
+    [InlineData(0x3000060L, "0/3000060")]
+    [InlineData(0x1_0000_0010L, "1/10")]
+    public void Lsn_IsFormattedAsPostgresDoes(long position, string expected)
+    {
+        HealthEndpoints.Lsn(position).ShouldBe(expected);
+    }
+}
