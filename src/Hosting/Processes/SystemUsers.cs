@@ -31,4 +31,21 @@ public static class SystemUsers
         }
         (await CommandRunner.RunAsync("chown", ["-R", $"{user}:{user}", path], TimeSpan.FromSeconds(30), ct: ct)).ThrowOnFailure();
     }
+
+    /// <summary>
+    /// Lets a system user reach its folder inside ours: adds search (not read) permission for others
+    /// to <paramref name="path"/>, which a private temp folder (0700) would otherwise deny.
+    /// </summary>
+    public static void AllowTraverse(string path)
+    {
+        if (!IsRoot)
+        {
+            return;
+        }
+        var mode = File.GetUnixFileMode(path);
+        if (!mode.HasFlag(UnixFileMode.OtherExecute))
+        {
+            File.SetUnixFileMode(path, mode | UnixFileMode.OtherExecute);
+        }
+    }
 }

@@ -1,0 +1,99 @@
+using System.Text;
+using Conjur.EventSourced.Hosting.Topology;
+
+namespace Conjur.EventSourced.Hosting.Services;
+
+/// <summary>
+/// Renders the load balancer's configuration from the cluster layout: pure, so it is unit-tested.
+/// Both frontends route to whichever node of the failover set (master and synchronous standbys)
+/// answers 200 on its agent's <c>/health</c>: only the master does, so there is nothing to reconfigure
+/// on failover. Followers and async standbys are never backends: they stream through here.
+/// </summary>
+public static class HaProxyConfig
+{
+    // Checks every 250 ms whatever the server's state (a longer downinter would delay the new master):
+    // two failures (~0.5 s) take a node out, so one lost check does not cut every session; one success
+    // brings it in, since only the master ever answers 200 there is no second master to flap towards.
+    // haproxy 2.6 starts every server UP: until its first checks fail, a node that is not the master
+    // can get traffic for about 0.5 s after haproxy (re)starts; the node refuses it (fenced or standby).
+    public const string ServerCheck = "check inter 250ms fall 2 rise 1 on-marked-down shutdown-sessions";
+
+    public static IReadOnlyList<NodeConfig> Backends(ClusterConfig config) =>
+        config.Nodes.Where(n => n.Role == NodeRole.Master || (n.Role == NodeRole.Standby && !n.Async)).ToList();
+
+    public static string Render(ClusterConfig config)
+    {
+        var lb = config.LoadBalancer;
+        var nodes = Backends(config);
+        var s = new StringBuilder();
+        s.AppendLine($"# Generated from {config.ConfigPath} for cluster '{config.ClusterId}': edits are overwritten.");
+        s.AppendLine("global");
+        // Runs in the foreground under our own daemon wrapper: server state changes go to its log file.
+        s.AppendLine("    log stdout format raw local0 notice");
+        s.AppendLine("    maxconn 4096");
+        s.AppendLine();
+        s.AppendLine("defaults");
+        s.AppendLine("    log global");
+        s.AppendLine("    option dontlognull");
+        s.AppendLine("    retries 2");
+        // Loopback or a LAN: a connect that takes over a second is to a dead or hung node.
+        s.AppendLine("    timeout connect 1s");
+        // Read timeout of a health check: a master whose /health takes longer is treated as unhealthy.
+        s.AppendLine("    timeout check 1s");
+        s.AppendLine("    timeout client 30s");
+        s.AppendLine("    timeout server 30s");
+        s.AppendLine();
+        s.AppendLine("frontend conjur_http");
+        s.AppendLine("    mode http");
+        s.AppendLine($"    bind {lb.Host}:{lb.HttpPort}");
+        s.AppendLine("    option forwardfor");
+        s.AppendLine("    timeout http-request 10s");
+        s.AppendLine("    default_backend master_http");
+        s.AppendLine();
+        s.AppendLine("backend master_http");
+        s.AppendLine("    mode http");
+        // 'first' sends everything to the first server that is up, never spreading over two.
+        s.AppendLine("    balance first");
+        s.AppendLine("    option redispatch");
+        s.AppendLine("    option httpchk GET /health");
+        s.AppendLine("    http-check expect status 200");
+        foreach (var n in nodes)
+        {
+            s.AppendLine($"    server {n.Id} {n.Host}:{n.HttpPort} {ServerCheck}");
+        }
+        s.AppendLine();
+        s.AppendLine("frontend conjur_postgres");
+        s.AppendLine("    mode tcp");
+        s.AppendLine($"    bind {lb.Host}:{lb.PostgresPort}");
+        s.AppendLine("    option clitcpka");
+        // Replication streams and pooled client connections can be idle for long stretches: a tunnel
+        // timeout of a day (it replaces client and server timeouts once connected) never cuts them,
+        // while TCP keepalives and shutdown-sessions still end them when a peer or the master goes.
+        s.AppendLine("    timeout client 24h");
+        s.AppendLine("    default_backend master_postgres");
+        s.AppendLine();
+        s.AppendLine("backend master_postgres");
+        s.AppendLine("    mode tcp");
+        s.AppendLine("    balance first");
+        s.AppendLine("    option srvtcpka");
+        s.AppendLine("    timeout server 24h");
+        s.AppendLine("    timeout tunnel 24h");
+        // Postgres itself cannot say who is master: the node agent's /health can, on its HTTP port.
+        s.AppendLine("    option httpchk GET /health");
+        s.AppendLine("    http-check expect status 200");
+        foreach (var n in nodes)
+        {
+            s.AppendLine($"    server {n.Id} {n.Host}:{n.PostgresPort} {ServerCheck} port {n.HttpPort}");
+        }
+        s.AppendLine();
+        s.AppendLine("frontend stats");
+        s.AppendLine("    mode http");
+        s.AppendLine($"    bind {lb.Host}:{lb.StatsPort}");
+        s.AppendLine("    no log");
+        // /stats for people, /stats;csv for scripts and tests.
+        s.AppendLine("    stats enable");
+        s.AppendLine("    stats uri /stats");
+        s.AppendLine("    stats refresh 2s");
+        return s.ToString();
+    }
+}

@@ -1,0 +1,77 @@
+using System.Globalization;
+using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Topology;
+
+namespace Conjur.EventSourced.Hosting.Services;
+
+/// <summary>
+/// Everything one RabbitMQ node reads or writes, under <c>{StateDir}/rabbitmq</c>, and the environment
+/// that points the Debian scripts there instead of /etc/rabbitmq and /var/lib/rabbitmq. The same
+/// environment serves the server and every rabbitmqctl call, so they find the same node, cookie and epmd.
+/// </summary>
+public sealed class RabbitMqNodeFiles(ClusterConfig config)
+{
+    public const string SystemUser = "rabbitmq";
+
+    public string BaseDir => Path.Combine(config.StateDir, "rabbitmq");
+
+    /// <summary>HOME of the server and the CLI: Erlang reads the cluster's cookie from <c>$HOME/.erlang.cookie</c>.</summary>
+    public string HomeDir => BaseDir;
+    public string CookieFile => Path.Combine(HomeDir, ".erlang.cookie");
+    public string ConfigFile => Path.Combine(BaseDir, "rabbitmq.conf");
+    public string EnvFile => Path.Combine(BaseDir, "rabbitmq-env.conf");
+    public string EnabledPluginsFile => Path.Combine(BaseDir, "enabled_plugins");
+    public string MnesiaBase => Path.Combine(BaseDir, "mnesia");
+    public string LogDir => Path.Combine(BaseDir, "log");
+    public string PidFile => Path.Combine(BaseDir, "rabbitmq.pid");
+
+    /// <summary>Writes the configuration, cookie and plugin list (idempotent) and hands the folder to the rabbitmq user.</summary>
+    public void Write()
+    {
+        Directory.CreateDirectory(MnesiaBase);
+        Directory.CreateDirectory(LogDir);
+        var rmq = config.RabbitMq;
+        // The conf holds the password: SecretFiles writes it 0600 from the first byte.
+        SecretFiles.Write(ConfigFile, string.Join('\n',
+            $"default_user = {rmq.User}",
+            $"default_pass = {config.RabbitMqPassword()}",
+            $"default_vhost = {rmq.VirtualHost}",
+            // Clients reach the node over 127.0.0.1 only, but not as guest: the generated user must be allowed.
+            "loopback_users = none",
+            "log.console = false",
+            "log.file.level = info",
+            ""));
+        // An empty list: no management or other plugins to load, which is most of a default boot's time.
+        File.WriteAllText(EnabledPluginsFile, "[].\n");
+        // Present and empty so /etc/rabbitmq/rabbitmq-env.conf (the host's own node) is never read.
+        File.WriteAllText(EnvFile, "");
+        SecretFiles.Write(CookieFile, SecretFiles.GetOrCreate(config.RabbitMqErlangCookieFile()));
+        // Erlang refuses a cookie file that anyone but its owner can read.
+        File.SetUnixFileMode(CookieFile, UnixFileMode.UserRead);
+    }
+
+    public IReadOnlyDictionary<string, string> Environment()
+    {
+        var rmq = config.RabbitMq;
+        return new Dictionary<string, string>
+        {
+            ["HOME"] = HomeDir,
+            ["RABBITMQ_NODENAME"] = rmq.NodeName,
+            ["RABBITMQ_NODE_IP_ADDRESS"] = rmq.Host,
+            ["RABBITMQ_NODE_PORT"] = rmq.Port.ToString(CultureInfo.InvariantCulture),
+            ["RABBITMQ_DIST_PORT"] = rmq.DistPort.ToString(CultureInfo.InvariantCulture),
+            // The distribution listener ignores RABBITMQ_NODE_IP_ADDRESS: pin it to loopback here.
+            ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
+            // Our own epmd on our own port, on loopback: test clusters never share one, and none listens on 0.0.0.0.
+            ["ERL_EPMD_PORT"] = rmq.EpmdPort.ToString(CultureInfo.InvariantCulture),
+            ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
+            ["RABBITMQ_CONF_ENV_FILE"] = EnvFile,
+            ["RABBITMQ_CONFIG_FILE"] = ConfigFile,
+            ["RABBITMQ_ADVANCED_CONFIG_FILE"] = Path.Combine(BaseDir, "advanced.config"),
+            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = EnabledPluginsFile,
+            ["RABBITMQ_MNESIA_BASE"] = MnesiaBase,
+            ["RABBITMQ_LOG_BASE"] = LogDir,
+            ["RABBITMQ_PID_FILE"] = PidFile,
+        };
+    }
+}
