@@ -83,7 +83,8 @@ public static class HealthEndpoints
         var pg = s.Postgres;
         if (s.Role == "master")
         {
-            var rows = pg.Replicas.ToDictionary(r => r.NodeId);
+            // Several rows can share a name (two pg_basebackup clones at once): the first is enough for the summary.
+            var rows = pg.Replicas.GroupBy(r => r.NodeId).ToDictionary(g => g.Key, g => g.First());
             // Every failover standby must be streaming; one that is missing makes replication unhealthy even though writes go on.
             var expected = config.FailoverStandbys.Where(n => n.Id != node.Id).Select(n => n.Id)
                 .Concat(config.Nodes.Where(n => n.Id != node.Id && n.Role == NodeRole.Master).Select(n => n.Id)).ToHashSet();
