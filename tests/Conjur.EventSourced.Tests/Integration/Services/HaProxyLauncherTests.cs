@@ -83,7 +83,7 @@ public sealed class HaProxyLauncherTests(ITestOutputHelper output) : IAsyncLifet
     }
 
     [Fact]
-    public async Task HealthMovesToAnotherNode_TrafficFollowsWithinASecond()
+    public async Task HealthMovesToAnotherNode_TrafficFollowsWithinTwoSeconds()
     {
         var clock = Stopwatch.StartNew();
         _node2.Health = HttpStatusCode.ServiceUnavailable;
@@ -92,7 +92,8 @@ public sealed class HaProxyLauncherTests(ITestOutputHelper output) : IAsyncLifet
         await Wait.ForAsync("traffic on node1", async ct => await ThroughLoadBalancerAsync(ct) == "node1", Bound, TimeSpan.FromMilliseconds(20));
 
         output.WriteLine($"haproxy: traffic moved in {clock.ElapsedMilliseconds} ms");
-        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(1));
+        // Two to four check rounds of 250 ms; the margin is for a loaded 2-core machine, not the config.
+        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(2));
     }
 
     [Fact]

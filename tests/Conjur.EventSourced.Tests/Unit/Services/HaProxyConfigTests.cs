@@ -1,0 +1,82 @@
+using Conjur.EventSourced.Hosting.Services;
+using Conjur.EventSourced.Hosting.Topology;
+
+namespace Conjur.EventSourced.Tests.Unit.Services;
+
+public sealed class HaProxyConfigTests
+{
+    private static readonly ClusterConfig Cluster = DefaultTopology.Create("/tmp/conjur-unit", 41000, nodes:
+    [
+        ("node1", NodeRole.Master, false),
+        ("node2", NodeRole.Standby, false),
+        ("node3", NodeRole.Standby, false),
+        ("node4", NodeRole.Follower, false),
+        ("node5", NodeRole.Standby, true),
+    ]);
+
+    private static readonly string Text = HaProxyConfig.Render(Cluster);
+
+    [Fact]
+    public void FailoverSet_EveryMasterAndSyncStandbyIsABackendInBothFrontends()
+    {
+        foreach (var id in new[] { "node1", "node2", "node3" })
+        {
+            var n = Cluster.Node(id);
+            Text.ShouldContain($"server {id} 127.0.0.1:{n.HttpPort} {HaProxyConfig.ServerCheck}\n");
+            Text.ShouldContain($"server {id} 127.0.0.1:{n.PostgresPort} {HaProxyConfig.ServerCheck} port {n.HttpPort}\n");
+        }
+    }
+
+    [Fact]
+    public void FollowersAndAsyncStandbys_AreNeverBackends()
+    {
+        Text.ShouldNotContain("server node4");
+        Text.ShouldNotContain("server node5");
+    }
+
+    [Fact]
+    public void Frontends_BindTheLoadBalancerPortsOnItsHost()
+    {
+        var lb = Cluster.LoadBalancer;
+        Text.ShouldContain($"bind 127.0.0.1:{lb.HttpPort}\n");
+        Text.ShouldContain($"bind 127.0.0.1:{lb.PostgresPort}\n");
+        Text.ShouldContain($"bind 127.0.0.1:{lb.StatsPort}\n");
+        Text.ShouldContain("stats uri /stats");
+    }
+
+    [Fact]
+    public void BothBackends_RouteByAgentHealthWithFastChecks()
+    {
+        Section("backend master_http").ShouldContain("option httpchk GET /health");
+        Section("backend master_postgres").ShouldContain("option httpchk GET /health");
+        Section("backend master_postgres").ShouldContain("mode tcp");
+        Text.Split("http-check expect status 200").Length.ShouldBe(3);
+        HaProxyConfig.ServerCheck.ShouldContain("inter 250ms");
+        HaProxyConfig.ServerCheck.ShouldContain("fall 2 rise 1");
+        HaProxyConfig.ServerCheck.ShouldContain("on-marked-down shutdown-sessions");
+    }
+
+    [Fact]
+    public void PostgresFrontend_IdleReplicationStreamIsNotCut()
+    {
+        Section("frontend conjur_postgres").ShouldContain("timeout client 24h");
+        Section("backend master_postgres").ShouldContain("timeout tunnel 24h");
+        Section("backend master_postgres").ShouldContain("timeout server 24h");
+    }
+
+    [Fact]
+    public void SameCluster_RendersTheSameText()
+    {
+        HaProxyConfig.Render(Cluster).ShouldBe(Text);
+    }
+
+    /// <summary>The lines of one section, up to the next blank line.</summary>
+    private static string Section(string header)
+    {
+        // Anchored at a line start: "backend master_http" also ends the line "default_backend master_http".
+        var start = Text.IndexOf("\n" + header + "\n", StringComparison.Ordinal);
+        start.ShouldBeGreaterThanOrEqualTo(0, $"no section '{header}'");
+        var end = Text.IndexOf("\n\n", start, StringComparison.Ordinal);
+        return end < 0 ? Text[start..] : Text[start..end];
+    }
+}
