@@ -106,6 +106,7 @@ public sealed class WalkingSkeletonTests(HealthyFourNodeCluster cluster) : IClas
         advanced.ShouldBeTrue("every node's heartbeat count should grow by at least 2 within a few seconds");
 
         using var events = await cluster.ControlPlaneAsync("/api/nodes/node2/events?limit=5");
-        events.RootElement.GetArrayLength().ShouldBeGreaterThan(0);
+        events.RootElement.GetProperty("stream").GetString().ShouldBe($"{cluster.Config.ClusterId}/node/node2");
+        events.RootElement.GetProperty("events").GetArrayLength().ShouldBeGreaterThan(0);
     }
 }
