@@ -5,6 +5,7 @@ using Conjur.EventSourced.ControlPlane.Heartbeats;
 using Conjur.EventSourced.ControlPlane.Messaging;
 using Conjur.EventSourced.ControlPlane.NodeHistory;
 using Conjur.EventSourced.ControlPlane.Storage;
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
 using Marten;
 using Npgsql;
@@ -14,6 +15,8 @@ string[] rest;
 try
 {
     (config, rest) = ConfigArguments.Load(args);
+    // Fail at start, with the file's name, rather than at the first broker login.
+    _ = config.RabbitMqPassword();
 }
 catch (ConfigurationException e)
 {

@@ -21,6 +21,8 @@ try
         ?? throw new ConfigurationException("missing --node <node id>");
     config = ClusterConfig.Load(path);
     node = config.Node(nodeId);
+    // Fail at start, with the file's name, rather than at the first broker login.
+    _ = config.RabbitMqPassword();
 }
 catch (ConfigurationException e)
 {

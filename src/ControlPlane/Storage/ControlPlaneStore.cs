@@ -1,29 +1,18 @@
 using Conjur.EventSourced.ControlPlane.ClusterStatus;
 using Conjur.EventSourced.ControlPlane.Heartbeats;
-using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Services;
 using Conjur.EventSourced.Hosting.Topology;
 using JasperFx;
 using JasperFx.Events;
 using Marten;
-using Npgsql;
 
 namespace Conjur.EventSourced.ControlPlane.Storage;
 
 /// <summary>The control plane's own Marten store: where it is and how it is laid out. Shared with the tests.</summary>
 public static class ControlPlaneStore
 {
-    public const string Database = "controlplane";
-
     /// <summary>The password comes from the cluster's pgpass file, so it never sits in configuration or logs.</summary>
-    public static string ConnectionString(ClusterConfig config) => new NpgsqlConnectionStringBuilder
-    {
-        Host = config.ControlPlane.Host,
-        Port = config.ControlPlane.PostgresPort,
-        Database = Database,
-        Username = ClusterSecrets.PostgresAdminUser,
-        Passfile = config.PgPassFile,
-        ApplicationName = "conjur-controlplane",
-    }.ConnectionString;
+    public static string ConnectionString(ClusterConfig config) => new ControlPlaneDatabase(config).ConnectionString;
 
     /// <summary>Everything but the connection.</summary>
     public static void Configure(StoreOptions options)

@@ -100,7 +100,8 @@ public static class PostgresTools
         $"host={host} port={port.ToString(CultureInfo.InvariantCulture)} dbname={database} user={ClusterSecrets.PostgresAdminUser} passfile={config.PgPassFile} connect_timeout=3";
 
     /// <summary>The Npgsql form of <see cref="Dsn"/>.</summary>
-    public static string ConnectionString(ClusterConfig config, string host, int port, string database = "policy", int timeoutSeconds = 3) =>
+    public static string ConnectionString(ClusterConfig config, string host, int port, string database = "policy", int timeoutSeconds = 3,
+        bool pooling = false, string? applicationName = null) =>
         new NpgsqlConnectionStringBuilder
         {
             Host = host,
@@ -110,7 +111,9 @@ public static class PostgresTools
             Passfile = config.PgPassFile,
             Timeout = timeoutSeconds,
             CommandTimeout = Math.Max(timeoutSeconds, 5),
-            Pooling = false,
+            // Probes and admin commands open one connection now and then; long-lived services pool.
+            Pooling = pooling,
+            ApplicationName = applicationName,
         }.ConnectionString;
 
     private static async Task WriteOwnedAsync(string path, string text, CancellationToken ct)

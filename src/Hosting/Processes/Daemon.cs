@@ -27,33 +27,11 @@ public static partial class Daemon
         IReadOnlyDictionary<string, string>? env = null,
         string? workingDir = null)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);
-        var (exe, argv) = SystemUsers.Wrap(file, args, runAs);
         // sh starts it in the background under setsid (which execs in place: $! is the program's PID),
         // with its output appended to the log and no terminal, then exits at once.
-        var psi = new ProcessStartInfo("/bin/sh")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDir ?? "/",
-        };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("log=\"$1\"; shift; setsid \"$@\" >>\"$log\" 2>&1 </dev/null & echo $!");
-        psi.ArgumentList.Add("sh");
-        psi.ArgumentList.Add(logFile);
-        psi.ArgumentList.Add(exe);
-        foreach (var a in argv)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        if (env is not null)
-        {
-            foreach (var (k, v) in env)
-            {
-                psi.Environment[k] = v;
-            }
-        }
+        var psi = LoggedShell("setsid \"$@\" >>\"$log\" 2>&1 </dev/null & echo $!", file, args, logFile, runAs, env, workingDir);
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
         using var sh = Process.Start(psi) ?? throw new CommandFailedException($"cannot start {file}");
         var output = await sh.StandardOutput.ReadToEndAsync();
         await sh.WaitForExitAsync();
@@ -66,6 +44,41 @@ public static partial class Daemon
             WritePid(pidFile, pid);
         }
         return pid;
+    }
+
+    /// <summary>
+    /// Starts a process as a child of this one, its output appended to a log: sh execs into it (through
+    /// setpriv when it runs as another user), so the child's PID is the program's own and its exit is
+    /// the caller's to see at once.
+    /// </summary>
+    public static Process StartChild(string file, IEnumerable<string> args, string logFile, string? runAs = null)
+    {
+        var psi = LoggedShell("exec \"$@\" >>\"$log\" 2>&1 </dev/null", file, args, logFile, runAs, env: null, workingDir: null);
+        var child = Process.Start(psi) ?? throw new CommandFailedException($"cannot start {file}");
+        child.EnableRaisingEvents = true;
+        return child;
+    }
+
+    private static ProcessStartInfo LoggedShell(string script, string file, IEnumerable<string> args, string logFile, string? runAs,
+        IReadOnlyDictionary<string, string>? env, string? workingDir)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);
+        var (exe, argv) = SystemUsers.Wrap(file, args, runAs);
+        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = workingDir ?? "/" };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("log=\"$1\"; shift; " + script);
+        psi.ArgumentList.Add("sh");
+        psi.ArgumentList.Add(logFile);
+        psi.ArgumentList.Add(exe);
+        foreach (var a in argv)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        foreach (var (k, v) in env ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
+        }
+        return psi;
     }
 
     public static void WritePid(string pidFile, int pid)

@@ -13,5 +13,22 @@ public static class ClusterSecrets
     public static string RabbitMqPasswordFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "rabbitmq.pw");
     public static string RabbitMqErlangCookieFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "erlang.cookie");
 
-    public static string RabbitMqPassword(this ClusterConfig c) => SecretFiles.GetOrCreate(c.RabbitMqPasswordFile());
+    /// <summary>Generates the broker password if it does not exist yet: only the broker's launcher does this.</summary>
+    public static string EnsureRabbitMqPassword(this ClusterConfig c) => SecretFiles.GetOrCreate(c.RabbitMqPasswordFile());
+
+    /// <summary>
+    /// The broker password for its clients. A missing file is an error, not a reason to invent a new
+    /// password the broker has never heard of (the client would only fail later, at login).
+    /// </summary>
+    public static string RabbitMqPassword(this ClusterConfig c)
+    {
+        try
+        {
+            return SecretFiles.Read(c.RabbitMqPasswordFile());
+        }
+        catch (FileNotFoundException)
+        {
+            throw new ConfigurationException($"the RabbitMQ password file {c.RabbitMqPasswordFile()} is missing: start the broker with 'cluster up' first");
+        }
+    }
 }

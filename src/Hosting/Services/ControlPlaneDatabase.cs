@@ -17,7 +17,9 @@ public sealed class ControlPlaneDatabase(ClusterConfig config)
 
     public int? Pid() => Daemon.ReadPid(PostmasterPid) is { } p && Daemon.IsRunning(p) ? p : null;
 
-    public string ConnectionString => PostgresTools.ConnectionString(config, config.ControlPlane.Host, config.ControlPlane.PostgresPort, Database, 5);
+    /// <summary>The event store's connection: pooled, the password from the pgpass file.</summary>
+    public string ConnectionString =>
+        PostgresTools.ConnectionString(config, config.ControlPlane.Host, config.ControlPlane.PostgresPort, Database, 5, pooling: true, applicationName: "conjur-controlplane");
 
     public async Task StartAsync(CancellationToken ct)
     {

@@ -34,7 +34,7 @@ public sealed class RabbitMqNodeFiles(ClusterConfig config)
         // The conf holds the password: SecretFiles writes it 0600 from the first byte.
         SecretFiles.Write(ConfigFile, string.Join('\n',
             $"default_user = {rmq.User}",
-            $"default_pass = {config.RabbitMqPassword()}",
+            $"default_pass = {config.EnsureRabbitMqPassword()}",
             $"default_vhost = {rmq.VirtualHost}",
             // Clients reach the node over 127.0.0.1 only, but not as guest: the generated user must be allowed.
             "loopback_users = none",

@@ -28,12 +28,15 @@ public sealed class HaCycle(
     private long _sequence;
     private DateTimeOffset _lastRenewal = DateTimeOffset.MinValue;
     private bool _synchronousApplied;
+    private DateTimeOffset? _postgresDownSince;
 
     public Guid Instance => _instance;
 
     public async Task<CycleOutcome> RunCycleAsync(CancellationToken ct)
     {
         var pg = await probe.ProbeAsync(ct);
+        // Measured from the first cycle that saw it down, which also covers a postmaster adopted after an agent restart.
+        _postgresDownSince = pg.Running ? null : _postgresDownSince ?? postgres.LastExitAt ?? pg.ObservedAt;
         var previous = state.Current;
         ClusterView view;
         try
@@ -147,8 +150,7 @@ public sealed class HaCycle(
     /// <summary>A crashed Postgres is restarted after a pause, so a crash loop does not spin and operators can see the outage.</summary>
     private async Task<string> RestartIfDueAsync(NodeSnapshot s, CancellationToken ct)
     {
-        var since = postgres.LastExitAt ?? s.Postgres.ObservedAt;
-        var due = since + TimeSpan.FromMilliseconds(config.Failover.PostgresRestartDelayMs);
+        var due = (_postgresDownSince ?? s.Postgres.ObservedAt) + TimeSpan.FromMilliseconds(config.Failover.PostgresRestartDelayMs);
         if (DateTimeOffset.UtcNow < due)
         {
             return $"postgres is down: restarting in {(due - DateTimeOffset.UtcNow).TotalSeconds:0.0} s";

@@ -52,7 +52,7 @@ public sealed class HaLoop(
             var rest = interval - started.Elapsed;
             if (rest > TimeSpan.Zero)
             {
-                await Task.Delay(rest, stoppingToken).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                await PauseAsync(rest, stoppingToken);
             }
         }
     }
@@ -97,8 +97,20 @@ public sealed class HaLoop(
                 var message = $"bootstrap attempt {attempt} failed: {e.Message}";
                 state.Set(state.Current with { Outcome = message });
                 log.LogWarning("{Message}", message);
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, attempt)), ct).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                await PauseAsync(TimeSpan.FromSeconds(Math.Min(5, attempt)), ct);
             }
+        }
+    }
+
+    /// <summary>A pause that ends early, without an exception, when the agent stops; the loops check the token themselves.</summary>
+    private static async Task PauseAsync(TimeSpan pause, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(pause, ct);
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

@@ -86,8 +86,7 @@ public static class HealthEndpoints
             // Several rows can share a name (two pg_basebackup clones at once): the first is enough for the summary.
             var rows = pg.Replicas.GroupBy(r => r.NodeId).ToDictionary(g => g.Key, g => g.First());
             // Every failover standby must be streaming; one that is missing makes replication unhealthy even though writes go on.
-            var expected = config.FailoverStandbys.Where(n => n.Id != node.Id).Select(n => n.Id)
-                .Concat(config.Nodes.Where(n => n.Id != node.Id && n.Role == NodeRole.Master).Select(n => n.Id)).ToHashSet();
+            var expected = PostgresSettings.SynchronousCandidates(config, node.Id).ToHashSet();
             var standbys = expected.OrderBy(x => x, StringComparer.Ordinal).Select(id => rows.TryGetValue(id, out var r)
                 ? new Dictionary<string, object?>
                 {

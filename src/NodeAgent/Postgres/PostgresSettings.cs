@@ -14,11 +14,15 @@ public static class PostgresSettings
     /// <summary>Conjur's 'sync' and 'potential': the first failover standby that is connected is synchronous, the next one waits its turn.</summary>
     public static string SynchronousStandbyNames(ClusterConfig config, string masterId)
     {
-        var names = config.FailoverStandbys.Where(n => n.Id != masterId).Select(n => n.Id)
-            .Concat(config.Nodes.Where(n => n.Role == NodeRole.Master && n.Id != masterId).Select(n => n.Id))
-            .ToList();
+        var names = SynchronousCandidates(config, masterId);
         return names.Count == 0 ? "" : $"FIRST 1 ({string.Join(", ", names)})";
     }
+
+    /// <summary>The failover set less the master, in priority order: the standbys a master expects to stream synchronously.</summary>
+    public static IReadOnlyList<string> SynchronousCandidates(ClusterConfig config, string masterId) =>
+        config.FailoverStandbys.Where(n => n.Id != masterId).Select(n => n.Id)
+            .Concat(config.Nodes.Where(n => n.Role == NodeRole.Master && n.Id != masterId).Select(n => n.Id))
+            .ToList();
 
     public static Dictionary<string, string> Common(NodeConfig node, string dataDir, string logFile) => new()
     {

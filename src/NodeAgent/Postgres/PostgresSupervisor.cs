@@ -94,20 +94,7 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
         {
             return;
         }
-        var (exe, argv) = SystemUsers.Wrap(PostgresTools.Bin("postgres"), ["-D", DataDir], SystemUsers.Postgres);
-        // sh execs into setpriv which execs into postgres: the child's PID is the postmaster's, its exit ours to see.
-        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("log=\"$1\"; shift; exec \"$@\" >>\"$log\" 2>&1 </dev/null");
-        psi.ArgumentList.Add("sh");
-        psi.ArgumentList.Add(LogFile);
-        psi.ArgumentList.Add(exe);
-        foreach (var a in argv)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        var child = Process.Start(psi) ?? throw new InvalidOperationException("could not start postgres");
-        child.EnableRaisingEvents = true;
+        var child = Daemon.StartChild(PostgresTools.Bin("postgres"), ["-D", DataDir], LogFile, SystemUsers.Postgres);
         child.Exited += (_, _) =>
         {
             LastExitAt = DateTimeOffset.UtcNow;
@@ -183,19 +170,29 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
     private async Task WaitUntilAcceptingAsync(TimeSpan timeout, CancellationToken ct)
     {
         var cs = PostgresTools.ConnectionString(config, "127.0.0.1", node.PostgresPort, "postgres", 1);
-        var ok = await Wait.UntilAsync(async c =>
+        // Stop waiting as soon as the postmaster is gone: a bad setting makes it exit at once.
+        await Wait.UntilAsync(async c =>
         {
             if (!IsRunning)
             {
-                throw new InvalidOperationException($"postgres exited during start-up: see {LogFile}");
+                return true;
             }
             await using var conn = new NpgsqlConnection(cs);
             await conn.OpenAsync(c);
             return true;
         }, timeout, TimeSpan.FromMilliseconds(100), ct);
-        if (!ok)
+        if (!IsRunning)
         {
-            throw new TimeoutException($"postgres on port {node.PostgresPort} did not accept connections within {timeout.TotalSeconds} s: see {LogFile}");
+            throw new InvalidOperationException($"postgres exited during start-up: see {LogFile}");
+        }
+        await using var probe = new NpgsqlConnection(cs);
+        try
+        {
+            await probe.OpenAsync(ct);
+        }
+        catch (NpgsqlException e)
+        {
+            throw new TimeoutException($"postgres on port {node.PostgresPort} did not accept connections within {timeout.TotalSeconds} s: see {LogFile}", e);
         }
     }
 
