@@ -1,0 +1,11 @@
+namespace Conjur.EventSourced.Contracts.Failover;
+
+/// <summary>Operator request (through the control plane's API): move the master to <see cref="Target"/> without losing a write.</summary>
+public sealed record SwitchoverRequested
+{
+    public required Guid FailoverId { get; init; }
+    public required string ClusterId { get; init; }
+    public required string Target { get; init; }
+    public required string RequestedBy { get; init; }
+    public required DateTimeOffset RequestedAt { get; init; }
+}
