@@ -2,6 +2,7 @@ using ConfigurationException = Conjur.EventSourced.Hosting.Topology.Configuratio
 using Conjur.EventSourced.Hosting.Etcd;
 using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
+using Conjur.EventSourced.NodeAgent.Failover;
 using Conjur.EventSourced.NodeAgent.Ha;
 using Conjur.EventSourced.NodeAgent.Health;
 using Conjur.EventSourced.NodeAgent.Heartbeats;
@@ -30,7 +31,8 @@ catch (ConfigurationException e)
     return 2;
 }
 
-var builder = WebApplication.CreateBuilder(args);
+// The launcher starts agents from '/': look for appsettings.json beside the binary, not in the working folder.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.WebHost.UseUrls(node.ApiUrl);
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
@@ -44,21 +46,28 @@ builder.Services.AddSingleton<PostgresSupervisor>();
 builder.Services.AddSingleton<PostgresProbe>();
 builder.Services.AddSingleton<LeaderLease>();
 builder.Services.AddSingleton<AliveLease>();
+builder.Services.AddSingleton<FenceMarker>();
+builder.Services.AddSingleton<AgentGate>();
+builder.Services.AddSingleton<CycleTrigger>();
 builder.Services.AddSingleton<HaCycle>();
+builder.Services.AddFailover();
 builder.Services.AddSingleton<HeartbeatQueue>();
 builder.Services.AddHostedService<HaLoop>();
+builder.Services.AddHostedService<ClusterWatch>();
 builder.Services.AddHostedService<HeartbeatPublisher>();
 
 builder.Services.AddMassTransit(x =>
 {
     x.DisableUsageTelemetry();
-    x.UsingRabbitMq((_, cfg) =>
+    x.AddAgentConsumers();
+    x.UsingRabbitMq((context, cfg) =>
     {
         cfg.Host(config.RabbitMq.Host, (ushort)config.RabbitMq.Port, config.RabbitMq.VirtualHost, h =>
         {
             h.Username(config.RabbitMq.User);
             h.Password(config.RabbitMqPassword());
         });
+        cfg.ConfigureAgentQueue(context, config, node);
     });
 });
 builder.Services.Configure<MassTransitHostOptions>(o =>

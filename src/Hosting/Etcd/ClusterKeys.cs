@@ -26,5 +26,8 @@ public sealed class ClusterKeys(string clusterId)
 
     public string PromotionLock => Prefix + "promotion-lock";
 
+    /// <summary>Written by a master stepping down for a planned switchover: names the one standby allowed to race.</summary>
+    public string Switchover => Prefix + "switchover";
+
     public static string NodeFromKey(string prefix, string key) => key[prefix.Length..];
 }

@@ -14,13 +14,19 @@ public sealed record ClusterView(
     IReadOnlyDictionary<string, long> MemberRevisions,
     IReadOnlySet<string> Alive,
     IReadOnlyDictionary<string, NodeStatusRecord> Statuses,
-    string? PromotionLockHolder)
+    string? PromotionLockHolder,
+    long LeaderTerm = 0,
+    long PromotionLockLease = 0,
+    SwitchoverRecord? Switchover = null)
 {
     public static ClusterView From(ClusterKeys keys, RangeResponse range)
     {
         string? leader = null;
         long leaderLease = 0;
         string? lockHolder = null;
+        long leaderTerm = 0;
+        long lockLease = 0;
+        SwitchoverRecord? switchover = null;
         var members = new Dictionary<string, MemberRecord>();
         var memberRevisions = new Dictionary<string, long>();
         var alive = new HashSet<string>();
@@ -33,10 +39,17 @@ public sealed record ClusterView(
             {
                 leader = value;
                 leaderLease = kv.Lease;
+                // The key's create revision names the leader's term: it changes each time someone takes the key.
+                leaderTerm = kv.CreateRevision;
             }
             else if (key == keys.PromotionLock)
             {
                 lockHolder = value;
+                lockLease = kv.Lease;
+            }
+            else if (key == keys.Switchover)
+            {
+                switchover = SwitchoverRecord.Parse(value);
             }
             else if (key.StartsWith(keys.MembersPrefix, StringComparison.Ordinal))
             {
@@ -56,7 +69,8 @@ public sealed record ClusterView(
                 statuses[ClusterKeys.NodeFromKey(keys.StatusPrefix, key)] = s;
             }
         }
-        return new ClusterView(range.Header?.Revision ?? 0, leader, leaderLease, members, memberRevisions, alive, statuses, lockHolder);
+        return new ClusterView(range.Header?.Revision ?? 0, leader, leaderLease, members, memberRevisions, alive, statuses, lockHolder,
+            leaderTerm, lockLease, switchover);
     }
 
     public MemberRecord? Member(string id) => Members.GetValueOrDefault(id);

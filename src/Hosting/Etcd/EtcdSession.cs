@@ -18,6 +18,7 @@ public sealed class EtcdSession : IDisposable
     private readonly TimeSpan _callTimeout;
     private readonly object _gate = new();
     private GrpcChannel _channel;
+    private readonly List<GrpcChannel> _retired = [];
     private int _current;
 
     public EtcdSession(IReadOnlyList<string> endpoints, TimeSpan? callTimeout = null)
@@ -43,6 +44,26 @@ public sealed class EtcdSession : IDisposable
             KeepAlivePingTimeout = TimeSpan.FromSeconds(1),
         },
     });
+
+    /// <summary>A call invoker on the current endpoint, for long-lived streams (watches) that carry no deadline.</summary>
+    public CallInvoker StreamInvoker()
+    {
+        lock (_gate)
+        {
+            return _channel.CreateCallInvoker();
+        }
+    }
+
+    /// <summary>Moves to the next endpoint after a long-lived stream broke.</summary>
+    public void MoveToNextEndpoint()
+    {
+        GrpcChannel channel;
+        lock (_gate)
+        {
+            channel = _channel;
+        }
+        Rotate(channel);
+    }
 
     public static ByteString Bytes(string s) => ByteString.CopyFromUtf8(s);
 
@@ -81,8 +102,9 @@ public sealed class EtcdSession : IDisposable
             }
             _current = (_current + 1) % _endpoints.Count;
             _channel = Open(_endpoints[_current]);
+            // Other callers may still hold an invoker on the old channel: dispose it with the session, not now.
+            _retired.Add(failed);
         }
-        failed.Dispose();
     }
 
     public Task<RangeResponse> GetAsync(string key, CancellationToken ct = default) =>
@@ -160,6 +182,7 @@ public sealed class EtcdSession : IDisposable
         lock (_gate)
         {
             _channel.Dispose();
+            _retired.ForEach(c => c.Dispose());
         }
     }
 }

@@ -6,6 +6,9 @@ namespace Conjur.EventSourced.Hosting.Etcd;
 /// <summary>
 /// The value of <c>status/{node}</c>, written by each agent every cycle under its alive lease: the
 /// positions a failover compares to choose a candidate, and what replicas measure their lag against.
+/// On the master, <see cref="SyncStandby"/> names the standby Postgres currently counts as synchronous.
+/// After the leader is lost, a standby writes its final received position with <see cref="Term"/> set
+/// to the lost leader's term, which is what candidates compare.
 /// </summary>
 public sealed record NodeStatusRecord(
     string Role,
@@ -15,7 +18,9 @@ public sealed record NodeStatusRecord(
     long? WalPosition,
     long? ReceivePosition,
     long? ReplayPosition,
-    DateTimeOffset ObservedAt)
+    DateTimeOffset ObservedAt,
+    string? SyncStandby = null,
+    long? Term = null)
 {
     public string ToJson() => JsonSerializer.Serialize(this, ClusterConfig.Json);
 

@@ -47,6 +47,13 @@ public sealed record FailoverConfig
     /// <summary>How often each agent runs its cycle and heartbeats.</summary>
     public int HeartbeatIntervalMs { get; init; } = 1000;
 
-    /// <summary>How long a standby's agent waits before restarting its crashed Postgres.</summary>
+    /// <summary>
+    /// How long an agent waits before restarting its crashed Postgres. On a master this is also the time a
+    /// failover has to promote someone else: a master whose Postgres crashed comes back only if, by then,
+    /// nobody holds the promotion lock and it is still a member (a blocked failover).
+    /// </summary>
     public int PostgresRestartDelayMs { get; init; } = 5000;
+
+    /// <summary>How long, after the leader is lost, a standby waits for the others to report their final positions before deciding.</summary>
+    public int DecisionWaitMs { get; init; } = 1500;
 }

@@ -21,6 +21,17 @@ public sealed class AliveLease(EtcdSession etcd, ClusterKeys keys, ClusterConfig
         await etcd.PutAsync(keys.Status(node.Id), status.ToJson(), _lease, ct);
     }
 
+    /// <summary>Writes <c>status/{node}</c> at once (the final position after the leader is lost), under the alive lease.</summary>
+    public async Task PutStatusAsync(NodeStatusRecord status, CancellationToken ct)
+    {
+        if (_lease == 0)
+        {
+            await RefreshAsync(status, ct);
+            return;
+        }
+        await etcd.PutAsync(keys.Status(node.Id), status.ToJson(), _lease, ct);
+    }
+
     public async Task ReleaseAsync(CancellationToken ct)
     {
         if (_lease != 0)

@@ -1,6 +1,7 @@
 using Conjur.EventSourced.Contracts.Nodes;
 using Conjur.EventSourced.Hosting.Etcd;
 using Conjur.EventSourced.Hosting.Topology;
+using Conjur.EventSourced.NodeAgent.Failover;
 using Conjur.EventSourced.NodeAgent.Heartbeats;
 using Conjur.EventSourced.NodeAgent.Postgres;
 
@@ -9,7 +10,8 @@ namespace Conjur.EventSourced.NodeAgent.Ha;
 /// <summary>
 /// One turn of the agent's loop, shaped like Patroni's <c>run_cycle</c>: look at Postgres, read the
 /// cluster from etcd in one request, act for the node's role, refresh the alive lease, report. Each
-/// cycle ends in one readable outcome.
+/// cycle ends in one readable outcome. The loop runs it every heartbeat interval and at once when
+/// Postgres exits or etcd's watch sees the leader, the lock or the membership change.
 /// </summary>
 public sealed class HaCycle(
     ClusterConfig config,
@@ -20,20 +22,28 @@ public sealed class HaCycle(
     PostgresSupervisor postgres,
     LeaderLease leader,
     AliveLease alive,
+    FailoverRace race,
+    FenceMarker fence,
+    AgentGate gate,
     NodeState state,
     HeartbeatQueue reports,
     ILogger<HaCycle> log)
 {
     private readonly Guid _instance = Guid.NewGuid();
     private long _sequence;
-    private DateTimeOffset _lastRenewal = DateTimeOffset.MinValue;
-    private bool _synchronousApplied;
+    private string? _appliedSynchronousNames;
+    private string? _appliedUpstream;
     private DateTimeOffset? _postgresDownSince;
 
     public Guid Instance => _instance;
 
     public async Task<CycleOutcome> RunCycleAsync(CancellationToken ct)
     {
+        using var turn = gate.TryEnter("ha cycle");
+        if (turn is null)
+        {
+            return await BusyAsync(ct);
+        }
         var pg = await probe.ProbeAsync(ct);
         // Measured from the first cycle that saw it down, which also covers a postmaster adopted after an agent restart.
         _postgresDownSince = pg.Running ? null : _postgresDownSince ?? postgres.LastExitAt ?? pg.ObservedAt;
@@ -45,11 +55,11 @@ public sealed class HaCycle(
         }
         catch (EtcdUnavailableException e)
         {
-            return Finish(EtcdUnreachable(previous, pg, e), pg);
+            return Finish(await EtcdUnreachableAsync(previous, pg, e, ct), pg);
         }
 
         var member = view.Member(node.Id);
-        var role = member?.Role ?? NodeRoles.Standby;
+        var role = member?.Role ?? previous.Role;
         var snapshot = previous with
         {
             Role = role,
@@ -58,14 +68,18 @@ public sealed class HaCycle(
             LeaderId = view.LeaderId,
             Postgres = pg,
             View = view,
+            SteppingDown = false,
             UpdatedAt = DateTimeOffset.UtcNow,
         };
 
         string outcome;
-        if (member is null)
+        if (fence.IsFenced || (member is null && (role == NodeRoles.Master || (pg.Running && !pg.InRecovery))))
+        {
+            (snapshot, outcome) = await StayFencedAsync(snapshot, member is null ? "removed from members" : fence.Reason ?? "fenced", pg, ct);
+        }
+        else if (member is null)
         {
             outcome = "not a member of the cluster: waiting to be enrolled";
-            snapshot = snapshot with { Fenced = role == NodeRoles.Master };
         }
         else if (role == NodeRoles.Master)
         {
@@ -78,31 +92,74 @@ public sealed class HaCycle(
 
         try
         {
-            await alive.RefreshAsync(new NodeStatusRecord(role, pg.Running, pg.InRecovery, pg.Timeline,
-                pg.Position, pg.ReceivePosition, pg.ReplayPosition, pg.ObservedAt), ct);
+            await alive.RefreshAsync(FailoverRace.StatusFor(snapshot.Postgres, race.ReportingTerm(view)), ct);
         }
         catch (EtcdUnavailableException e)
         {
             outcome += $"; alive lease not refreshed: {e.Message}";
         }
-        return Finish(snapshot with { Outcome = outcome }, pg);
+        return Finish(snapshot with { Outcome = outcome }, snapshot.Postgres);
+    }
+
+    /// <summary>A command (rebase, re-enrol) holds the node: keep the alive lease fresh so the node still counts as operational.</summary>
+    private async Task<CycleOutcome> BusyAsync(CancellationToken ct)
+    {
+        var pg = await probe.ProbeAsync(ct);
+        var outcome = $"busy: {gate.Operation}";
+        try
+        {
+            await alive.RefreshAsync(FailoverRace.StatusFor(pg, null), ct);
+        }
+        catch (EtcdUnavailableException e)
+        {
+            outcome += $"; alive lease not refreshed: {e.Message}";
+        }
+        return Finish(state.Current with { Postgres = pg, Outcome = outcome, UpdatedAt = DateTimeOffset.UtcNow }, pg);
+    }
+
+    /// <summary>
+    /// A removed or fenced former master: Postgres must not take writes, whatever happens. It stays so
+    /// until an operator re-enrols it (see <see cref="Failover.Reenrollment"/>); agent restarts do not
+    /// undo it, because the reason is kept beside the data directory.
+    /// </summary>
+    private async Task<(NodeSnapshot, string)> StayFencedAsync(NodeSnapshot s, string reason, PostgresState pg, CancellationToken ct)
+    {
+        fence.Set(reason);
+        await leader.ReleaseAsync(ct);
+        if (pg.Running && !pg.InRecovery)
+        {
+            await postgres.FenceAsync(ct);
+            pg = await probe.ProbeAsync(ct);
+        }
+        return (s with { HoldsLeader = false, Fenced = true, FenceReason = reason, Postgres = pg, LeaseValidUntil = default },
+            $"fenced: {reason}; waiting to be re-enrolled");
     }
 
     private async Task<(NodeSnapshot, string)> ActAsMasterAsync(NodeSnapshot s, ClusterView view, PostgresState pg, CancellationToken ct)
     {
+        s = s with { Fenced = false, FenceReason = null };
         if (!pg.Running)
         {
             if (leader.Held)
             {
                 // Revoke now instead of letting the TTL run: standbys see the master go at once.
                 await leader.ReleaseAsync(ct);
-                return (s with { HoldsLeader = false }, "revoked leader lease: postgres is down");
+                return (NotLeading(s), "revoked leader lease: postgres is down");
             }
-            return (s with { HoldsLeader = false }, await RestartIfDueAsync(s, ct));
+            if (view.LeaderId is { } other && other != node.Id)
+            {
+                fence.Set($"{other} leads");
+                return (NotLeading(s) with { Fenced = true, FenceReason = $"{other} leads" }, $"fenced: {other} leads");
+            }
+            if (view.PromotionLockHolder is not null || view.Switchover is not null)
+            {
+                return (NotLeading(s), $"postgres is down and a failover is under way ({view.PromotionLockHolder ?? view.Switchover?.Target}): not restarting");
+            }
+            return (NotLeading(s), await RestartIfDueAsync(s, ct));
         }
         if (pg.InRecovery)
         {
-            return (s with { HoldsLeader = false }, "postgres is in recovery: not taking the leader lease");
+            return (NotLeading(s), "postgres is in recovery: not taking the leader lease");
         }
         if (!leader.Held && view.LeaderId == node.Id)
         {
@@ -111,40 +168,78 @@ public sealed class HaCycle(
         }
         if (leader.Held)
         {
-            if (await leader.RenewAsync(ct))
+            // Renew before acting as master; the renewal's send time bounds how long the lease is good for.
+            var sent = DateTimeOffset.UtcNow;
+            bool renewed;
+            try
             {
-                _lastRenewal = DateTimeOffset.UtcNow;
-                await EnsureSynchronousAsync(ct);
-                return (s with { HoldsLeader = true, Fenced = false }, "renewed leader lease");
+                renewed = await leader.RenewAsync(ct);
             }
-            return (s with { HoldsLeader = false, Fenced = true }, "demoted: lost leader lease");
+            catch (EtcdUnavailableException)
+            {
+                renewed = false;
+            }
+            if (renewed)
+            {
+                await EnsureSynchronousAsync(view, ct);
+                return (Leading(s, sent), "renewed leader lease");
+            }
+            leader.Forget();
+            await postgres.FenceAsync(ct);
+            return (NotLeading(s) with { Postgres = await probe.ProbeAsync(ct) }, "demoted: lost leader lease; postgres stopped at once");
         }
         if (view.LeaderId is null)
         {
+            if (view.PromotionLockHolder is not null || view.Switchover is not null)
+            {
+                await postgres.FenceAsync(ct);
+                return (NotLeading(s) with { Postgres = await probe.ProbeAsync(ct) },
+                    $"a failover to {view.PromotionLockHolder ?? view.Switchover?.Target} is under way: postgres stopped");
+            }
+            var sent = DateTimeOffset.UtcNow;
             if (await leader.TryAcquireAsync(view, ct))
             {
-                _lastRenewal = DateTimeOffset.UtcNow;
-                await EnsureSynchronousAsync(ct);
-                return (s with { HoldsLeader = true, Fenced = false, LeaderId = node.Id }, "acquired leader lease");
+                await EnsureSynchronousAsync(view, ct);
+                return (Leading(s, sent) with { LeaderId = node.Id }, "acquired leader lease");
             }
-            return (s with { HoldsLeader = false, Fenced = true }, "lost the race for the leader lease");
+            await postgres.FenceAsync(ct);
+            return (NotLeading(s) with { Postgres = await probe.ProbeAsync(ct) }, "lost the race for the leader lease: postgres stopped");
         }
-        return (s with { HoldsLeader = false, Fenced = true }, $"fenced: {view.LeaderId} holds the leader lease");
+        fence.Set($"{view.LeaderId} leads");
+        await postgres.FenceAsync(ct);
+        return (NotLeading(s) with { Fenced = true, FenceReason = $"{view.LeaderId} leads", Postgres = await probe.ProbeAsync(ct) },
+            $"fenced: {view.LeaderId} holds the leader lease");
     }
+
+    private NodeSnapshot Leading(NodeSnapshot s, DateTimeOffset renewalSent) => s with
+    {
+        HoldsLeader = true,
+        // Half a second of margin for etcd's own clock and the time /health takes to answer.
+        LeaseValidUntil = renewalSent + TimeSpan.FromSeconds(config.Failover.LeaseTtlSeconds) - TimeSpan.FromMilliseconds(500),
+    };
+
+    private static NodeSnapshot NotLeading(NodeSnapshot s) => s with { HoldsLeader = false, LeaseValidUntil = default };
 
     private async Task<(NodeSnapshot, string)> ActAsReplicaAsync(NodeSnapshot s, ClusterView view, PostgresState pg, CancellationToken ct)
     {
+        race.Remember(view);
         var leaderPosition = view.LeaderId is { } l ? view.Status(l)?.WalPosition : null;
         var lag = leaderPosition is { } lp && pg.ReplayPosition is { } rp ? Math.Max(0, lp - rp) : (long?)null;
-        s = s with { HoldsLeader = false, Fenced = false, LagBytes = lag };
+        s = NotLeading(s) with { Fenced = false, FenceReason = null, LagBytes = lag };
         if (!pg.Running)
         {
             return (s, await RestartIfDueAsync(s, ct));
         }
-        var (host, port) = Upstream(view);
+        await EnsureUpstreamAsync(s.Role, view, ct);
+        var inFailoverSet = s.Role == NodeRoles.Standby && !s.Async;
+        if (view.LeaderId is null && (inFailoverSet || view.Switchover?.Target == node.Id))
+        {
+            return (s, await race.RunAsync(view, pg, ct));
+        }
+        var upstream = UpstreamName(view);
         return (s, pg.Streaming
-            ? $"{s.Role} streaming from {host}:{port}, {lag?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} bytes behind"
-            : $"{s.Role} not streaming (wal receiver: {pg.ReceiverStatus ?? "none"})");
+            ? $"{s.Role} streaming from {upstream}, {lag?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} bytes behind"
+            : $"{s.Role} not streaming from {upstream} (wal receiver: {pg.ReceiverStatus ?? "none"})");
     }
 
     /// <summary>A crashed Postgres is restarted after a pause, so a crash loop does not spin and operators can see the outage.</summary>
@@ -155,11 +250,10 @@ public sealed class HaCycle(
         {
             return $"postgres is down: restarting in {(due - DateTimeOffset.UtcNow).TotalSeconds:0.0} s";
         }
-        await postgres.StartAsync(SettingsFor(s.Role, s.View), ct);
-        if (s.Role == NodeRoles.Master)
-        {
-            _synchronousApplied = true;
-        }
+        var settings = SettingsFor(s.Role, s.View);
+        await postgres.StartAsync(settings, ct);
+        _appliedSynchronousNames = settings.GetValueOrDefault("synchronous_standby_names");
+        _appliedUpstream = settings.GetValueOrDefault("primary_conninfo");
         return "restarted postgres";
     }
 
@@ -167,47 +261,94 @@ public sealed class HaCycle(
     {
         if (role == NodeRoles.Master)
         {
-            return PostgresSettings.ForMaster(config, node, postgres.DataDir, postgres.LogFile, synchronous: true);
+            return view is null
+                ? PostgresSettings.ForMaster(config, node, postgres.DataDir, postgres.LogFile, synchronous: true)
+                : PostgresSettings.ForMaster(node, postgres.DataDir, postgres.LogFile, PostgresSettings.SynchronousCandidates(config, node.Id, view.Members));
         }
-        var (host, port) = Upstream(view);
-        return PostgresSettings.ForReplica(config, node, postgres.DataDir, postgres.LogFile, host, port);
+        if (Upstream(view) is not { } up)
+        {
+            return PostgresSettings.Detached(node, postgres.DataDir, postgres.LogFile);
+        }
+        return PostgresSettings.ForReplica(config, node, postgres.DataDir, postgres.LogFile, up.Host, up.Port);
     }
 
-    /// <summary>Where this replica streams from: the leader's address from etcd, or the configured master before there is one.</summary>
-    public (string Host, int Port) Upstream(ClusterView? view)
+    /// <summary>
+    /// Where this replica streams from. Followers and async standbys always go through the load balancer,
+    /// which follows the master. Failover standbys stream from the leader directly; while there is none
+    /// they stream from the promotion lock's holder (a cascade that follows its timeline switch the moment
+    /// it is promoted, so the new master has a synchronous standby at once), and with neither they have no
+    /// upstream at all, so a master that is not quite dead can no longer get a synchronous acknowledgement.
+    /// </summary>
+    public (string Host, int Port)? Upstream(ClusterView? view)
     {
-        var master = view?.LeaderId is { } id && view.Member(id) is { } m
-            ? new NodeConfig { Id = id, Host = m.Host, PostgresPort = m.PostgresPort, HttpPort = m.HttpPort, Role = NodeRole.Master }
-            : config.Nodes.First(n => n.Role == NodeRole.Master);
-        return PostgresSettings.Upstream(config, node, master);
+        var source = view?.LeaderId ?? view?.PromotionLockHolder;
+        if (view is not null && source == node.Id)
+        {
+            return null;
+        }
+        if (view is null || (view.LeaderId is null && view.Members.Count == 0))
+        {
+            var configured = config.Nodes.First(n => n.Role == NodeRole.Master);
+            return PostgresSettings.Upstream(config, node, configured);
+        }
+        if (node.StreamsThroughLoadBalancer)
+        {
+            return (config.LoadBalancer.Host, config.LoadBalancer.PostgresPort);
+        }
+        if (source is null || view.Member(source) is not { } m)
+        {
+            return null;
+        }
+        return (m.Host, m.PostgresPort);
     }
 
-    /// <summary>A new master starts without synchronous standbys (its first commits would wait forever); name them once it leads.</summary>
-    private async Task EnsureSynchronousAsync(CancellationToken ct)
+    private string UpstreamName(ClusterView view) => node.StreamsThroughLoadBalancer
+        ? "the load balancer"
+        : view.LeaderId ?? view.PromotionLockHolder ?? "nobody";
+
+    private async Task EnsureUpstreamAsync(string role, ClusterView view, CancellationToken ct)
     {
-        if (_synchronousApplied)
+        var settings = SettingsFor(role, view);
+        var upstream = settings.GetValueOrDefault("primary_conninfo") ?? "";
+        if (upstream == _appliedUpstream)
         {
             return;
         }
-        await postgres.ApplyAsync(PostgresSettings.ForMaster(config, node, postgres.DataDir, postgres.LogFile, synchronous: true), ct);
-        _synchronousApplied = true;
-        log.LogInformation("synchronous_standby_names = {Names}", PostgresSettings.SynchronousStandbyNames(config, node.Id));
+        await postgres.ApplyAsync(settings, ct);
+        _appliedUpstream = upstream;
+        log.LogInformation("upstream is now {Upstream}", upstream.Length == 0 ? "none (detached)" : UpstreamName(view));
     }
 
-    private NodeSnapshot EtcdUnreachable(NodeSnapshot previous, PostgresState pg, EtcdUnavailableException e)
+    /// <summary>Names the synchronous candidates from etcd's membership, reloading only when the list changes.</summary>
+    private async Task EnsureSynchronousAsync(ClusterView view, CancellationToken ct)
     {
-        // Without etcd we cannot renew: once the lease could have expired, another node may lead, so stop acting as master.
-        var expired = leader.Held && DateTimeOffset.UtcNow - _lastRenewal >= TimeSpan.FromSeconds(config.Failover.LeaseTtlSeconds) - TimeSpan.FromMilliseconds(500);
-        if (expired)
+        var settings = SettingsFor(NodeRoles.Master, view);
+        var names = settings["synchronous_standby_names"];
+        if (names == _appliedSynchronousNames)
+        {
+            return;
+        }
+        await postgres.ApplyAsync(settings, ct);
+        _appliedSynchronousNames = names;
+        log.LogInformation("synchronous_standby_names = {Names}", names);
+    }
+
+    private async Task<NodeSnapshot> EtcdUnreachableAsync(NodeSnapshot previous, PostgresState pg, EtcdUnavailableException e, CancellationToken ct)
+    {
+        // Without etcd we cannot renew, and another node may be promoted once the lease runs out: fence now.
+        var wasLeading = leader.Held;
+        if (wasLeading)
         {
             leader.Forget();
+            await postgres.FenceAsync(ct);
+            pg = await probe.ProbeAsync(ct);
         }
-        return previous with
+        return NotLeading(previous) with
         {
             Postgres = pg,
-            HoldsLeader = leader.Held,
-            Fenced = previous.Role == NodeRoles.Master && !leader.Held,
-            Outcome = $"etcd unreachable: {e.Message}" + (expired ? "; fenced: leader lease may have expired" : ""),
+            Fenced = previous.Role == NodeRoles.Master,
+            FenceReason = previous.Role == NodeRoles.Master ? "etcd unreachable: cannot vouch for the leader lease" : null,
+            Outcome = $"etcd unreachable: {e.Message}" + (wasLeading ? "; demoted: postgres stopped at once" : ""),
             UpdatedAt = DateTimeOffset.UtcNow,
         };
     }
@@ -245,5 +386,12 @@ public sealed class HaCycle(
             ObservedAt = pg.ObservedAt,
         });
         return new CycleOutcome(snapshot.Outcome);
+    }
+
+    /// <summary>Lets a command that changed the node (promotion, re-enrolment) say which settings it applied.</summary>
+    public void Applied(IReadOnlyDictionary<string, string> settings)
+    {
+        _appliedSynchronousNames = settings.GetValueOrDefault("synchronous_standby_names");
+        _appliedUpstream = settings.GetValueOrDefault("primary_conninfo");
     }
 }

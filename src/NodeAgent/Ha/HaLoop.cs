@@ -21,10 +21,12 @@ public sealed class HaLoop(
     NodeState state,
     LeaderLease leader,
     AliveLease alive,
+    CycleTrigger trigger,
     ILogger<HaLoop> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        postgres.PostgresExited += trigger.Pulse;
         await BootstrapAsync(stoppingToken);
         var interval = TimeSpan.FromMilliseconds(config.Failover.HeartbeatIntervalMs);
         string? lastOutcome = null;
@@ -50,10 +52,8 @@ public sealed class HaLoop(
                 lastOutcome = null;
             }
             var rest = interval - started.Elapsed;
-            if (rest > TimeSpan.Zero)
-            {
-                await PauseAsync(rest, stoppingToken);
-            }
+            // A pulse (Postgres exited, the leader or the lock changed) starts the next cycle at once.
+            await trigger.WaitAsync(rest > TimeSpan.Zero ? rest : TimeSpan.Zero, stoppingToken);
         }
     }
 
@@ -77,7 +77,7 @@ public sealed class HaLoop(
                     }
                     else
                     {
-                        var (host, port) = cycle.Upstream(view);
+                        var (host, port) = cycle.Upstream(view) ?? throw new InvalidOperationException("no master to clone from yet");
                         state.Set(state.Current with { Outcome = $"cloning from {host}:{port}" });
                         await postgres.CloneAsync(host, port, ct);
                     }

@@ -17,6 +17,15 @@ public sealed record NodeSnapshot
 
     /// <summary>Acting as master without the leader lease: writes must be refused.</summary>
     public bool Fenced { get; init; }
+
+    /// <summary>Why the node is fenced, for /health and the heartbeat.</summary>
+    public string? FenceReason { get; init; }
+
+    /// <summary>Until when the last successful renewal vouches for the leader lease (the renewal's send time plus the TTL, less a margin).</summary>
+    public DateTimeOffset LeaseValidUntil { get; init; }
+
+    /// <summary>A planned switchover is under way on this master: it refuses writes from the first step.</summary>
+    public bool SteppingDown { get; init; }
     public PostgresState Postgres { get; init; } = PostgresState.Down("not probed yet", DateTimeOffset.UtcNow);
     public long? LagBytes { get; init; }
     public string Outcome { get; init; } = "starting";
@@ -27,7 +36,7 @@ public sealed record NodeSnapshot
     /// <summary>Master: holds the lease and Postgres is writable. Others: Postgres runs and (replicas) streams.</summary>
     public bool Healthy => Role switch
     {
-        "master" => Postgres.Running && !Postgres.InRecovery && HoldsLeader && !Fenced,
+        "master" => Postgres.Running && !Postgres.InRecovery && HoldsLeader && !Fenced && !SteppingDown,
         _ => Postgres.Running && Postgres.InRecovery && Postgres.Streaming,
     };
 
@@ -39,8 +48,16 @@ public sealed record NodeSnapshot
         _ => false,
     };
 
+    /// <summary>
+    /// What /health answers now, not at the last cycle: a master stops saying so the instant its lease
+    /// could have run out, even if the agent was too slow to notice (HAProxy must never see two masters).
+    /// </summary>
+    public bool AcceptingRequestsAt(DateTimeOffset now) => AcceptingRequests && (Role != "master" || now < LeaseValidUntil);
+
     public string? Problem => Healthy ? null : (Role, Postgres) switch
     {
+        ("master", _) when SteppingDown => "stepping down for a planned switchover",
+        (_, _) when Fenced && FenceReason is not null => "fenced: " + FenceReason,
         (_, { Running: false }) => $"postgres is not running: {Postgres.Error}",
         ("master", { InRecovery: true }) => "postgres is still in recovery",
         ("master", _) when Fenced => "fenced: the leader lease is held by " + (LeaderId ?? "nobody"),

@@ -18,8 +18,9 @@ public static class HealthEndpoints
         app.MapGet("/health", (NodeState state, ClusterConfig config, NodeConfig node, HeartbeatQueue queue) =>
         {
             var s = state.Current;
-            var body = HealthReport(s, config, node, queue.Depth);
-            return Results.Json(body, statusCode: s.AcceptingRequests ? 200 : 503);
+            var now = DateTimeOffset.UtcNow;
+            var body = HealthReport(s, config, node, queue.Depth, now);
+            return Results.Json(body, statusCode: s.AcceptingRequestsAt(now) ? 200 : 503);
         });
         app.MapGet("/info", (NodeState state, ClusterConfig config, NodeConfig node, PostgresSupervisor postgres, HaCycle cycle) =>
         {
@@ -42,12 +43,13 @@ public static class HealthEndpoints
         });
     }
 
-    public static Dictionary<string, object?> HealthReport(NodeSnapshot s, ClusterConfig config, NodeConfig node, int queueDepth)
+    public static Dictionary<string, object?> HealthReport(NodeSnapshot s, ClusterConfig config, NodeConfig node, int queueDepth, DateTimeOffset now)
     {
         var pg = s.Postgres;
+        var accepting = s.AcceptingRequestsAt(now);
         var body = new Dictionary<string, object?>
         {
-            ["ok"] = s.AcceptingRequests,
+            ["ok"] = accepting,
             ["role"] = s.Role,
             ["node"] = node.Id,
             ["cluster"] = config.ClusterId,
@@ -63,17 +65,19 @@ public static class HealthEndpoints
                 ["leader"] = s.LeaderId,
                 ["holds_leader"] = s.HoldsLeader,
                 ["fenced"] = s.Fenced,
+                ["fence_reason"] = s.FenceReason,
+                ["stepping_down"] = s.SteppingDown,
                 ["member"] = s.IsMember,
                 ["outcome"] = s.Outcome,
                 ["updated_at"] = s.UpdatedAt,
             },
             ["heartbeat_queue_depth"] = queueDepth,
         };
-        if (!s.AcceptingRequests)
+        if (!accepting)
         {
             body["message"] = s.Role == "standby"
                 ? "not accepting requests: this node is a standby"
-                : $"not accepting requests: {s.Problem ?? "not ready"}";
+                : $"not accepting requests: {s.Problem ?? (s.AcceptingRequests ? "the leader lease was not renewed in time" : "not ready")}";
         }
         return body;
     }
@@ -86,7 +90,9 @@ public static class HealthEndpoints
             // Several rows can share a name (two pg_basebackup clones at once): the first is enough for the summary.
             var rows = pg.Replicas.GroupBy(r => r.NodeId).ToDictionary(g => g.Key, g => g.First());
             // Every failover standby must be streaming; one that is missing makes replication unhealthy even though writes go on.
-            var expected = PostgresSettings.SynchronousCandidates(config, node.Id).ToHashSet();
+            var expected = (s.View is { } view
+                ? PostgresSettings.SynchronousCandidates(config, node.Id, view.Members)
+                : PostgresSettings.SynchronousCandidates(config, node.Id)).ToHashSet();
             var standbys = expected.OrderBy(x => x, StringComparer.Ordinal).Select(id => rows.TryGetValue(id, out var r)
                 ? new Dictionary<string, object?>
                 {

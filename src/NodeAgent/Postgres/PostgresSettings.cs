@@ -1,4 +1,6 @@
 using System.Globalization;
+using Conjur.EventSourced.Contracts.Nodes;
+using Conjur.EventSourced.Hosting.Etcd;
 using Conjur.EventSourced.Hosting.Postgres;
 using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
@@ -12,17 +14,32 @@ namespace Conjur.EventSourced.NodeAgent.Postgres;
 public static class PostgresSettings
 {
     /// <summary>Conjur's 'sync' and 'potential': the first failover standby that is connected is synchronous, the next one waits its turn.</summary>
-    public static string SynchronousStandbyNames(ClusterConfig config, string masterId)
-    {
-        var names = SynchronousCandidates(config, masterId);
-        return names.Count == 0 ? "" : $"FIRST 1 ({string.Join(", ", names)})";
-    }
+    public static string SynchronousStandbyNames(IReadOnlyList<string> candidates) =>
+        candidates.Count == 0 ? "" : $"FIRST 1 ({string.Join(", ", candidates)})";
+
+    public static string SynchronousStandbyNames(ClusterConfig config, string masterId) =>
+        SynchronousStandbyNames(SynchronousCandidates(config, masterId));
 
     /// <summary>The failover set less the master, in priority order: the standbys a master expects to stream synchronously.</summary>
     public static IReadOnlyList<string> SynchronousCandidates(ClusterConfig config, string masterId) =>
         config.FailoverStandbys.Where(n => n.Id != masterId).Select(n => n.Id)
             .Concat(config.Nodes.Where(n => n.Role == NodeRole.Master && n.Id != masterId).Select(n => n.Id))
             .ToList();
+
+    /// <summary>
+    /// The same, from etcd's membership once the cluster runs: after a failover the old master is no
+    /// longer a member (it is named again only once re-enrolled as a standby), and the order follows the
+    /// configuration so 'sync' and 'potential' stay predictable.
+    /// </summary>
+    public static IReadOnlyList<string> SynchronousCandidates(ClusterConfig config, string masterId, IReadOnlyDictionary<string, MemberRecord> members)
+    {
+        var order = config.Nodes.Select((n, i) => (n.Id, i)).ToDictionary(x => x.Id, x => x.i);
+        return members
+            .Where(m => m.Key != masterId && m.Value.Role == NodeRoles.Standby && !m.Value.Async)
+            .Select(m => m.Key)
+            .OrderBy(id => order.GetValueOrDefault(id, int.MaxValue)).ThenBy(id => id, StringComparer.Ordinal)
+            .ToList();
+    }
 
     public static Dictionary<string, string> Common(NodeConfig node, string dataDir, string logFile) => new()
     {
@@ -41,7 +58,8 @@ public static class PostgresSettings
         // Notice a dead upstream in seconds, not the default minute.
         ["wal_receiver_timeout"] = "5s",
         ["wal_sender_timeout"] = "5s",
-        ["wal_retrieve_retry_interval"] = "500ms",
+        // A standby pointed at a new upstream retries this often: part of every failover's outage.
+        ["wal_retrieve_retry_interval"] = "100ms",
         ["synchronous_commit"] = "on",
         ["logging_collector"] = "off",
         ["log_line_prefix"] = "%m [%p] ",
@@ -53,6 +71,23 @@ public static class PostgresSettings
     {
         var s = Common(node, dataDir, logFile);
         s["synchronous_standby_names"] = synchronous ? SynchronousStandbyNames(config, node.Id) : "";
+        return s;
+    }
+
+    public static Dictionary<string, string> ForMaster(NodeConfig node, string dataDir, string logFile, IReadOnlyList<string> synchronousCandidates)
+    {
+        var s = Common(node, dataDir, logFile);
+        s["synchronous_standby_names"] = SynchronousStandbyNames(synchronousCandidates);
+        return s;
+    }
+
+    /// <summary>A standby that lost its master and waits for the next one: no upstream, so nothing more can arrive from the old master.</summary>
+    public static Dictionary<string, string> Detached(NodeConfig node, string dataDir, string logFile)
+    {
+        var s = Common(node, dataDir, logFile);
+        s["primary_conninfo"] = "";
+        s["recovery_target_timeline"] = "latest";
+        s["synchronous_standby_names"] = "";
         return s;
     }
 

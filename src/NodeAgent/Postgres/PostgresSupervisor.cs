@@ -23,6 +23,9 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
     public string LogFile => Path.Combine(NodeDir, "postgres.log");
     public bool IsInitialised => PostgresTools.IsInitialised(DataDir);
 
+    /// <summary>Raised on the postmaster's exit, so the HA loop reacts at once instead of at its next tick.</summary>
+    public event Action? PostgresExited;
+
     public DateTimeOffset? LastExitAt { get; private set; }
     public string? LastExit { get; private set; }
 
@@ -100,6 +103,7 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
             LastExitAt = DateTimeOffset.UtcNow;
             LastExit = $"postgres (pid {child.Id}) exited with code {SafeExitCode(child)}";
             log.LogWarning("{What}", LastExit);
+            PostgresExited?.Invoke();
         };
         lock (_gate)
         {
@@ -133,6 +137,86 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
         {
             log.LogWarning("pg_ctl stop failed ({Error}); killing postmaster {Pid}", result.StdErr.Trim(), pid);
             Daemon.Kill(pid);
+        }
+        await WaitUntilStoppedAsync(TimeSpan.FromSeconds(10), ct);
+    }
+
+    /// <summary>
+    /// Fencing: an immediate shutdown (SIGQUIT to the postmaster) ends every session and refuses new ones
+    /// at once, without the checkpoint a fast shutdown would wait for. Recovery on the next start (or
+    /// pg_rewind) takes care of the rest. Returns once the postmaster is gone (bounded).
+    /// </summary>
+    public async Task FenceAsync(CancellationToken ct)
+    {
+        if (Pid is not { } pid)
+        {
+            return;
+        }
+        log.LogWarning("fencing: immediate shutdown of postgres pid {Pid}", pid);
+        Daemon.Signal(pid, 3);
+        await WaitUntilStoppedAsync(TimeSpan.FromSeconds(10), ct);
+        if (Pid is { } still)
+        {
+            Daemon.Kill(still);
+            await WaitUntilStoppedAsync(TimeSpan.FromSeconds(5), ct);
+        }
+    }
+
+    /// <summary>Leaves recovery: <c>pg_promote</c>, waiting (bounded) until the server is writable on its new timeline.</summary>
+    public async Task PromoteAsync(CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(PostgresTools.ConnectionString(config, "127.0.0.1", node.PostgresPort, "postgres", 2));
+        await conn.OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand("SELECT pg_promote(true, 30)", conn) { CommandTimeout = 35 };
+        if (await cmd.ExecuteScalarAsync(ct) is not true)
+        {
+            throw new InvalidOperationException("pg_promote did not complete within 30 s");
+        }
+    }
+
+    /// <summary>
+    /// Rewinds a stopped data directory onto <paramref name="host"/>'s timeline with pg_rewind (which runs
+    /// crash recovery first when the server was killed). pg_rewind copies the source's configuration
+    /// files, so the caller writes this node's settings again before starting.
+    /// </summary>
+    public async Task RewindAsync(string host, int port, CancellationToken ct)
+    {
+        if (IsRunning)
+        {
+            throw new InvalidOperationException("pg_rewind needs a stopped server");
+        }
+        log.LogInformation("pg_rewind from {Host}:{Port}", host, port);
+        var result = await CommandRunner.RunAsync(PostgresTools.Bin("pg_rewind"),
+            ["--target-pgdata", DataDir, "--source-server", PostgresTools.Dsn(config, host, port, "postgres")],
+            TimeSpan.FromMinutes(5), runAs: SystemUsers.Postgres, ct: ct);
+        result.ThrowOnFailure();
+        await PostgresTools.WriteHbaAsync(DataDir, ct);
+    }
+
+    /// <summary>Waits (bounded) until the postmaster we own or adopted is gone: from its exit, not from <c>kill -0</c>.</summary>
+    public async Task WaitUntilStoppedAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        Process? child;
+        lock (_gate)
+        {
+            child = _child;
+        }
+        if (child is { HasExited: false })
+        {
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            bounded.CancelAfter(timeout);
+            try
+            {
+                await child.WaitForExitAsync(bounded.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+            }
+            return;
+        }
+        if (_adoptedPid is { } adopted)
+        {
+            await Daemon.WaitForExitAsync(adopted, timeout, ct);
         }
     }
 

@@ -51,7 +51,7 @@ public sealed class HaProxyConfigTests
         Section("backend master_postgres").ShouldContain("option httpchk GET /health");
         Section("backend master_postgres").ShouldContain("mode tcp");
         Text.Split("http-check expect status 200").Length.ShouldBe(3);
-        HaProxyConfig.ServerCheck.ShouldContain("inter 250ms");
+        HaProxyConfig.ServerCheck.ShouldContain("inter 100ms");
         HaProxyConfig.ServerCheck.ShouldContain("fall 2 rise 1");
         HaProxyConfig.ServerCheck.ShouldContain("on-marked-down shutdown-sessions");
     }

@@ -1,0 +1,51 @@
+using System.Threading.Channels;
+using MassTransit;
+
+namespace Conjur.EventSourced.NodeAgent.Failover;
+
+/// <summary>
+/// Failover facts the agent publishes (lock acquired, blocked, leader lost, command answers). Unlike
+/// heartbeats none may be dropped: each is retried until RabbitMQ takes it (bounded per message), in
+/// order, from a queue the HA cycle never waits on.
+/// </summary>
+public sealed class FailoverEvents(IBus bus, ILogger<FailoverEvents> log) : BackgroundService
+{
+    private static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(5);
+    private readonly Channel<object> _queue = Channel.CreateUnbounded<object>();
+
+    public void Publish(object message)
+    {
+        _queue.Writer.TryWrite(message);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var message in _queue.Reader.ReadAllAsync(stoppingToken))
+        {
+            var deadline = DateTimeOffset.UtcNow + GiveUpAfter;
+            var attempt = 0;
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                attempt++;
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                cts.CancelAfter(TimeSpan.FromSeconds(5));
+                try
+                {
+                    await bus.Publish(message, message.GetType(), cts.Token);
+                    log.LogInformation("published {Type}", message.GetType().Name);
+                    break;
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    if (DateTimeOffset.UtcNow > deadline)
+                    {
+                        log.LogError("gave up publishing {Type} after {Attempts} attempts: {Error}", message.GetType().Name, attempt, e.Message);
+                        break;
+                    }
+                    log.LogWarning("publishing {Type} failed (attempt {Attempt}): {Error}", message.GetType().Name, attempt, e.Message);
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 100 * attempt)), stoppingToken);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using Conjur.EventSourced.Contracts.Failover;
+using Conjur.EventSourced.Contracts.Nodes;
+using Conjur.EventSourced.Hosting.Etcd;
+using Conjur.EventSourced.Hosting.Topology;
+using Conjur.EventSourced.NodeAgent.Ha;
+using Conjur.EventSourced.NodeAgent.Postgres;
+
+namespace Conjur.EventSourced.NodeAgent.Failover;
+
+/// <summary>
+/// Carries out <see cref="PromoteStandby"/>. Order matters for S1: first one etcd transaction takes
+/// <c>leader</c> (only if it is absent, this node is still a member and, unless forced, holds the
+/// promotion lock) and removes the old master from <c>members</c>; only then does Postgres leave
+/// recovery. /health says master only once both are true, so HAProxy never routes writes to a node
+/// that is still promoting, and the old master can never come back as a member.
+/// </summary>
+public sealed class Promotion(
+    ClusterConfig config,
+    NodeConfig node,
+    EtcdSession etcd,
+    ClusterKeys keys,
+    PostgresProbe probe,
+    PostgresSupervisor postgres,
+    LeaderLease leader,
+    PromotionLock promotionLock,
+    HaCycle cycle,
+    AgentGate gate,
+    CycleTrigger trigger,
+    ILogger<Promotion> log)
+{
+    private MasterPromoted? _done;
+
+    public async Task<object> PromoteAsync(PromoteStandby command, CancellationToken ct)
+    {
+        using var turn = await gate.EnterAsync("promoting", TimeSpan.FromSeconds(10), ct);
+        try
+        {
+            return await PromoteLockedAsync(command, ct);
+        }
+        finally
+        {
+            trigger.Pulse();
+        }
+    }
+
+    private async Task<object> PromoteLockedAsync(PromoteStandby command, CancellationToken ct)
+    {
+        var view = ClusterView.From(keys, await etcd.GetPrefixAsync(keys.Prefix, ct));
+        var pg = await probe.ProbeAsync(ct);
+        if (_done is { } done && done.FailoverId == command.FailoverId && view.LeaderId == node.Id && pg.Running && !pg.InRecovery)
+        {
+            return done;
+        }
+        string? refusal = (view, pg) switch
+        {
+            ({ LeaderId: { } l }, _) => $"{l} holds the leader lease",
+            _ when view.Member(node.Id) is null => "this node is not a member",
+            _ when !command.Forced && view.PromotionLockHolder != node.Id => $"this node does not hold the promotion lock (holder: {view.PromotionLockHolder ?? "nobody"})",
+            (_, { Running: false }) => "postgres is not running",
+            (_, { InRecovery: false }) => "postgres is not a standby",
+            _ => null,
+        };
+        if (refusal is not null)
+        {
+            return await FailAsync(command, refusal, ct);
+        }
+
+        var switchPosition = Math.Max(pg.ReceivePosition ?? 0, pg.ReplayPosition ?? 0);
+        var lease = await etcd.GrantLeaseAsync(config.Failover.LeaseTtlSeconds, ct);
+        var txn = new Etcdserverpb.TxnRequest();
+        txn.Compare.Add(EtcdSession.KeyMissing(keys.Leader));
+        txn.Compare.Add(EtcdSession.ModRevisionIs(keys.Member(node.Id), view.MemberRevisions[node.Id]));
+        if (!command.Forced)
+        {
+            txn.Compare.Add(EtcdSession.ValueIs(keys.PromotionLock, node.Id));
+        }
+        txn.Success.Add(EtcdSession.Put(keys.Leader, node.Id, lease));
+        if (command.FormerMaster != node.Id)
+        {
+            txn.Success.Add(EtcdSession.Delete(keys.Member(command.FormerMaster)));
+        }
+        txn.Success.Add(EtcdSession.Delete(keys.PromotionLock));
+        txn.Success.Add(EtcdSession.Delete(keys.Switchover));
+        if (!(await etcd.TxnAsync(txn, ct)).Succeeded)
+        {
+            await etcd.RevokeLeaseAsync(lease, ct);
+            return await FailAsync(command, "the promotion transaction failed: the leader, the lock or this node's membership changed", ct);
+        }
+        leader.Adopt(lease);
+        await promotionLock.ReleaseAsync(ct);
+        log.LogWarning("took the leader lease (failover {FailoverId}); promoting postgres", command.FailoverId);
+
+        try
+        {
+            await postgres.PromoteAsync(ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Give the lease back at once so the next candidate can race.
+            await leader.ReleaseAsync(ct);
+            return await FailAsync(command, $"pg_promote failed: {e.Message}", ct);
+        }
+
+        var member = view.Member(node.Id)! with { Role = NodeRoles.Master, Async = false };
+        var record = new Etcdserverpb.TxnRequest();
+        record.Compare.Add(EtcdSession.ValueIs(keys.Leader, node.Id));
+        record.Success.Add(EtcdSession.Put(keys.Member(node.Id), member.ToJson()));
+        await etcd.TxnAsync(record, ct);
+
+        var after = ClusterView.From(keys, await etcd.GetPrefixAsync(keys.Prefix, ct));
+        var settings = cycle.SettingsFor(NodeRoles.Master, after);
+        await postgres.ApplyAsync(settings, ct);
+        cycle.Applied(settings);
+        pg = await probe.ProbeAsync(ct);
+        _done = new MasterPromoted
+        {
+            FailoverId = command.FailoverId,
+            ClusterId = config.ClusterId,
+            NodeId = node.Id,
+            FormerMaster = command.FormerMaster,
+            Timeline = pg.Timeline ?? 0,
+            SwitchPosition = switchPosition,
+            PromotedAt = DateTimeOffset.UtcNow,
+        };
+        log.LogWarning("promoted: master on timeline {Timeline}", _done.Timeline);
+        return _done;
+    }
+
+    private async Task<PromotionFailed> FailAsync(PromoteStandby command, string reason, CancellationToken ct)
+    {
+        log.LogWarning("promotion refused: {Reason}", reason);
+        await promotionLock.ReleaseAsync(ct);
+        return new PromotionFailed
+        {
+            FailoverId = command.FailoverId,
+            ClusterId = config.ClusterId,
+            NodeId = node.Id,
+            Reason = reason,
+            FailedAt = DateTimeOffset.UtcNow,
+        };
+    }
+}

@@ -1,0 +1,123 @@
+using Conjur.EventSourced.Hosting.Etcd;
+using Conjur.EventSourced.NodeAgent.Failover;
+
+namespace Conjur.EventSourced.Tests.Unit.Failover;
+
+/// <summary>The seed's preconditions and the candidate rule, on hand-made etcd reads.</summary>
+public sealed class FailoverDecisionTests
+{
+    private const long Term = 42;
+    private static readonly LeaderMemory Lost = new("node1", Term, SyncStandby: "node2", DateTimeOffset.UtcNow);
+
+    private static ClusterView View(
+        IEnumerable<string>? alive = null,
+        Dictionary<string, long?>? positions = null,
+        SwitchoverRecord? switchover = null)
+    {
+        var members = new Dictionary<string, MemberRecord>
+        {
+            ["node1"] = new("master", false, "127.0.0.1", 1, 2),
+            ["node2"] = new("standby", false, "127.0.0.1", 3, 4),
+            ["node3"] = new("standby", false, "127.0.0.1", 5, 6),
+            ["node4"] = new("follower", false, "127.0.0.1", 7, 8),
+        };
+        var statuses = (positions ?? []).ToDictionary(p => p.Key, p =>
+            new NodeStatusRecord("standby", true, true, 1, p.Value, p.Value, p.Value, DateTimeOffset.UtcNow, Term: p.Value is null ? null : Term));
+        return new ClusterView(10, null, 0, members, members.ToDictionary(m => m.Key, _ => 1L),
+            (alive ?? ["node1", "node2", "node3", "node4"]).ToHashSet(), statuses, null, Switchover: switchover);
+    }
+
+    [Fact]
+    public void SyncStandbyAsFarAsEveryone_Races()
+    {
+        var verdict = FailoverDecision.Decide("node2", View(positions: new() { ["node2"] = 100, ["node3"] = 100 }), Lost, false, false);
+
+        verdict.Kind.ShouldBe(FailoverVerdictKind.Race);
+    }
+
+    [Fact]
+    public void PotentialStandbyEquallyFar_AlsoRaces_SoEitherMayWin()
+    {
+        FailoverDecision.Decide("node3", View(positions: new() { ["node2"] = 100, ["node3"] = 100 }), Lost, false, false)
+            .Kind.ShouldBe(FailoverVerdictKind.Race);
+    }
+
+    [Fact]
+    public void StandbyBehindTheSyncStandby_StandsBy()
+    {
+        var verdict = FailoverDecision.Decide("node3", View(positions: new() { ["node2"] = 200, ["node3"] = 100 }), Lost, false, false);
+
+        verdict.Kind.ShouldBe(FailoverVerdictKind.StandBy);
+        verdict.Reason.ShouldContain("node2 is further ahead");
+    }
+
+    [Fact]
+    public void SyncStandbyNotReported_WaitsThenBlocks()
+    {
+        var view = View(positions: new() { ["node3"] = 100 });
+
+        FailoverDecision.Decide("node3", view, Lost, false, waitedLongEnough: false).Kind.ShouldBe(FailoverVerdictKind.Wait);
+        var verdict = FailoverDecision.Decide("node3", view, Lost, false, waitedLongEnough: true);
+        verdict.Kind.ShouldBe(FailoverVerdictKind.Blocked);
+        verdict.Reason.ShouldContain("synchronous standby node2");
+    }
+
+    [Fact]
+    public void OneFailoverStandbyStopped_Blocks()
+    {
+        var verdict = FailoverDecision.Decide("node2",
+            View(alive: ["node1", "node2", "node4"], positions: new() { ["node2"] = 100 }), Lost, false, false);
+
+        verdict.Kind.ShouldBe(FailoverVerdictKind.Blocked);
+        verdict.Reason.ShouldContain("only 1 failover standby operational");
+    }
+
+    [Fact]
+    public void MinorityOfMembersAlive_Blocks()
+    {
+        // The master and the follower are gone: two of four is not a majority.
+        var verdict = FailoverDecision.Decide("node2",
+            View(alive: ["node2", "node3"], positions: new() { ["node2"] = 100, ["node3"] = 100 }), Lost, false, false);
+
+        verdict.Kind.ShouldBe(FailoverVerdictKind.Blocked);
+        verdict.Reason.ShouldContain("majority");
+    }
+
+    [Fact]
+    public void MasterHadNoSyncStandby_Blocks()
+    {
+        FailoverDecision.Decide("node2", View(positions: new() { ["node2"] = 100, ["node3"] = 100 }), Lost with { SyncStandby = null }, false, false)
+            .Kind.ShouldBe(FailoverVerdictKind.Blocked);
+    }
+
+    [Fact]
+    public void SecondRoundAfterTheWinnerDied_NeedsNoFreshPreconditions_OnlyThePosition()
+    {
+        // node2 won, then died: it no longer counts as operational, but its reported position still does.
+        var view = View(alive: ["node1", "node3", "node4"], positions: new() { ["node2"] = 100, ["node3"] = 100 });
+
+        FailoverDecision.Decide("node3", view, Lost, preconditionsHeld: true, false).Kind.ShouldBe(FailoverVerdictKind.Race);
+        FailoverDecision.Decide("node3", View(alive: ["node1", "node3", "node4"], positions: new() { ["node2"] = 150, ["node3"] = 100 }),
+            Lost, preconditionsHeld: true, false).Kind.ShouldBe(FailoverVerdictKind.StandBy);
+    }
+
+    [Fact]
+    public void Follower_NeverRacesAutomatically()
+    {
+        FailoverDecision.Decide("node4", View(positions: new() { ["node2"] = 100, ["node3"] = 100, ["node4"] = 500 }), Lost, false, false)
+            .Kind.ShouldBe(FailoverVerdictKind.StandBy);
+    }
+
+    [Fact]
+    public void Switchover_OnlyTheTargetRaces_OnceCaughtUp()
+    {
+        var handover = new SwitchoverRecord(Guid.NewGuid(), "node1", "node3", Position: 150);
+
+        FailoverDecision.Decide("node2", View(positions: new() { ["node2"] = 150, ["node3"] = 150 }, switchover: handover), Lost, false, false)
+            .Kind.ShouldBe(FailoverVerdictKind.StandBy);
+        FailoverDecision.Decide("node3", View(positions: new() { ["node2"] = 150, ["node3"] = 100 }, switchover: handover), Lost, false, false)
+            .Kind.ShouldBe(FailoverVerdictKind.Wait);
+        FailoverDecision.Decide("node3", View(positions: new() { ["node2"] = 150, ["node3"] = 150 }, switchover: handover), Lost, false, false)
+            .Kind.ShouldBe(FailoverVerdictKind.Race);
+    }
+}
