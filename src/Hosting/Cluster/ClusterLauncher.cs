@@ -35,16 +35,21 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         await PostgresTools.WritePgPassAsync(config, ct);
 
         _progress("starting etcd (3 members), RabbitMQ and the control plane's Postgres");
+        var seeding = StartEtcdAndSeedAsync(ct);
         await Task.WhenAll(
-            StartEtcdAndSeedAsync(ct),
+            seeding,
             RabbitMq.StartAsync(ct),
             ControlPlaneDatabase.StartAsync(ct));
+        var members = await seeding;
 
         _progress("starting the control plane and HAProxy");
         await StartDaemonAsync("dotnet", [Binaries.ControlPlaneDll, "--config", config.ConfigPath], ControlPlanePidFile, ControlPlaneLogFile);
         await LoadBalancer.StartAsync(ct);
 
-        var master = config.Nodes.Single(n => n.Role == NodeRole.Master);
+        // After a failover the master is the promoted node, and a removed old master waits to be re-enrolled.
+        var master = config.Nodes.FirstOrDefault(n => members.GetValueOrDefault(n.Id)?.Role == "master")
+            ?? config.Nodes.Single(n => n.Role == NodeRole.Master);
+        var removed = config.Nodes.Where(n => !members.ContainsKey(n.Id)).Select(n => n.Id).ToHashSet();
         _progress($"starting the master's agent ({master.Id})");
         await StartAgentAsync(master);
         await Wait.ForAsync($"{master.Id} to report healthy as master", async c => (await HealthAsync(master, c)).Healthy,
@@ -56,9 +61,13 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         {
             await StartAgentAsync(n);
         }
-        await Wait.ForAsync("every node to report healthy", async c =>
+        foreach (var id in removed)
         {
-            foreach (var n in config.Nodes)
+            _progress($"{id} was removed by a failover and stays fenced: re-enrol it with './cluster reenroll {id}'");
+        }
+        await Wait.ForAsync("every member node to report healthy", async c =>
+        {
+            foreach (var n in config.Nodes.Where(n => !removed.Contains(n.Id)))
             {
                 if (!(await HealthAsync(n, c)).Healthy)
                 {
@@ -73,11 +82,12 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         {
             using var doc = JsonDocument.Parse(await Http.GetStringAsync($"{config.ControlPlane.Url}/api/cluster", c));
             var nodes = doc.RootElement.GetProperty("nodes").EnumerateArray().ToList();
-            return nodes.Count == config.Nodes.Count && nodes.All(n => n.GetProperty("healthy").GetBoolean());
+            return nodes.Count == config.Nodes.Count
+                && nodes.All(n => removed.Contains(n.GetProperty("id").GetString() ?? "") || n.GetProperty("healthy").GetBoolean());
         }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250), ct);
     }
 
-    private async Task StartEtcdAndSeedAsync(CancellationToken ct)
+    private async Task<IReadOnlyDictionary<string, MemberRecord>> StartEtcdAndSeedAsync(CancellationToken ct)
     {
         await Etcd.StartAsync(ct);
         using var etcd = new EtcdSession(config.Etcd.Endpoints, TimeSpan.FromSeconds(3));
@@ -85,6 +95,7 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         {
             _progress("seeded cluster membership in etcd");
         }
+        return await Membership.CurrentAsync(etcd, config, ct);
     }
 
     public Task StartAgentAsync(NodeConfig node) =>

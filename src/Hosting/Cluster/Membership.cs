@@ -22,4 +22,11 @@ public static class Membership
         }
         return (await etcd.TxnAsync(txn, ct)).Succeeded;
     }
+
+    /// <summary>etcd's members now: after a failover the master is whoever was promoted, and a removed node is absent.</summary>
+    public static async Task<IReadOnlyDictionary<string, MemberRecord>> CurrentAsync(EtcdSession etcd, ClusterConfig config, CancellationToken ct)
+    {
+        var keys = new ClusterKeys(config);
+        return ClusterView.From(keys, await etcd.GetPrefixAsync(keys.Prefix, ct)).Members;
+    }
 }

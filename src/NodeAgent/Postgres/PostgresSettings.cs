@@ -45,7 +45,8 @@ public static class PostgresSettings
     {
         ["listen_addresses"] = node.Host,
         ["port"] = node.PostgresPort.ToString(CultureInfo.InvariantCulture),
-        ["unix_socket_directories"] = dataDir,
+        // Beside the data directory, not in it: pg_rewind copies the source's data directory and fails on a socket.
+        ["unix_socket_directories"] = SocketDir(dataDir),
         ["wal_level"] = "replica",
         ["max_wal_senders"] = "16",
         ["max_replication_slots"] = "16",
@@ -112,6 +113,8 @@ public static class PostgresSettings
         node.StreamsThroughLoadBalancer
             ? (config.LoadBalancer.Host, config.LoadBalancer.PostgresPort)
             : (master.Host, master.PostgresPort);
+
+    public static string SocketDir(string dataDir) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dataDir))!, "socket");
 
     public static string ManagedConfPath(string dataDir) => Path.Combine(dataDir, PostgresTools.ManagedConfFile);
 }

@@ -93,6 +93,9 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
         }
         await PostgresTools.WriteManagedConfAsync(DataDir, settings, ct);
         await SetStandbySignalAsync(settings.ContainsKey("primary_conninfo"), ct);
+        var sockets = PostgresSettings.SocketDir(DataDir);
+        Directory.CreateDirectory(sockets);
+        await SystemUsers.ChownAsync(sockets, SystemUsers.Postgres, ct);
         if (TryAdoptRunning())
         {
             return;
@@ -167,10 +170,20 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
     {
         await using var conn = new NpgsqlConnection(PostgresTools.ConnectionString(config, "127.0.0.1", node.PostgresPort, "postgres", 2));
         await conn.OpenAsync(ct);
-        await using var cmd = new NpgsqlCommand("SELECT pg_promote(true, 30)", conn) { CommandTimeout = 35 };
-        if (await cmd.ExecuteScalarAsync(ct) is not true)
+        // pg_promote's own wait polls every 100 ms; polling ourselves every 10 ms takes that off the outage.
+        await using (var promote = new NpgsqlCommand("SELECT pg_promote(false)", conn))
         {
-            throw new InvalidOperationException("pg_promote did not complete within 30 s");
+            await promote.ExecuteNonQueryAsync(ct);
+        }
+        await using var check = new NpgsqlCommand("SELECT pg_is_in_recovery()", conn);
+        var until = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30);
+        while (await check.ExecuteScalarAsync(ct) is true)
+        {
+            if (DateTimeOffset.UtcNow > until)
+            {
+                throw new InvalidOperationException("postgres did not leave recovery within 30 s of pg_promote");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(10), ct);
         }
     }
 
