@@ -24,9 +24,11 @@ public static class RequestSwitchover
         {
             return ApiError.BadRequest($"unknown node '{target}': cluster '{config.ClusterId}' has {string.Join(", ", members.Nodes)}");
         }
-        if (config.Nodes.FirstOrDefault(n => n.Id == target) is { } node && !config.FailoverStandbys.Contains(node))
+        // Configured roles are where nodes started; after a failover the first master may be a standby. Followers
+        // and asynchronous standbys never join the failover set, so those two are refused on configuration alone.
+        if (config.Nodes.FirstOrDefault(n => n.Id == target) is { } node && (node.Role == NodeRole.Follower || node.Async))
         {
-            return ApiError.BadRequest($"'{target}' is a {(node.Async ? "asynchronous standby" : node.Role.ToString().ToLowerInvariant())}: only a standby of the failover set can take over without losing writes");
+            return ApiError.BadRequest($"'{target}' is {(node.Async ? "an asynchronous standby" : "a follower")}: only a standby of the failover set can take over without losing writes");
         }
         if (members.Master is null)
         {

@@ -24,6 +24,9 @@ public sealed class FailoverSagaTests(FailoverPostgres postgres) : IAsyncLifetim
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
+    private Task<SagaHost> ShortTimeoutHostAsync() =>
+        SagaHost.StartAsync(postgres.ConnectionString, _cluster + "t", new FixedMembers("node1", "node1", "node2", "node3", "node4"), SagaHost.ShortStepTimeout);
+
     [Fact]
     public async Task LockAcquired_PromotesRebasesEachReplicaAndCompletes()
     {
@@ -36,7 +39,7 @@ public sealed class FailoverSagaTests(FailoverPostgres postgres) : IAsyncLifetim
         promote.NodeId.ShouldBe("node2");
         promote.FormerMaster.ShouldBe("node1");
         promote.Forced.ShouldBeFalse();
-        _host.SentTo<PromoteStandby>().Single().ShouldBe(AgentQueues.Address(_cluster, "node2"));
+        _host.SentTo<PromoteStandby>().Single().ShouldBe(AgentQueues.Name(_cluster, "node2"));
         _host.Published<FailoverStarted>().Single(s => s.FailoverId == id).Candidate.ShouldBe("node2");
         (await _host.WaitForStateAsync(id, "Promoting")).Deadline.ShouldNotBeNull();
 
@@ -45,7 +48,7 @@ public sealed class FailoverSagaTests(FailoverPostgres postgres) : IAsyncLifetim
         await SagaHost.EventuallyAsync(() => _host.Sent<RebaseStandby>().Count == 2, "RebaseStandby sent to both replicas");
         _host.Sent<RebaseStandby>().Select(r => r.NodeId).Order().ShouldBe(["node3", "node4"]);
         _host.Sent<RebaseStandby>().ShouldAllBe(r => r.NewMaster == "node2" && r.Timeline == 2 && r.SwitchPosition == 123_456);
-        _host.SentTo<RebaseStandby>().ShouldContain(AgentQueues.Address(_cluster, "node3"));
+        _host.SentTo<RebaseStandby>().ShouldContain(AgentQueues.Name(_cluster, "node3"));
         await _host.WaitForStateAsync(id, "Rebasing");
 
         await _host.PublishAsync(Rebased(_cluster, id, "node3", "node2"));
@@ -123,32 +126,34 @@ public sealed class FailoverSagaTests(FailoverPostgres postgres) : IAsyncLifetim
     [Fact]
     public async Task PromotingTimeoutWithoutNewWinner_FailoverFailed()
     {
+        await using var host = await ShortTimeoutHostAsync();
         var id = Guid.NewGuid();
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await _host.PublishAsync(Lock(_cluster, id, "node2", ["node3"]));
+        await host.PublishAsync(Lock(host.Config.ClusterId, id, "node2", ["node3"]));
 
-        var failed = await _host.WaitForStateAsync(id, "Failed", TimeSpan.FromSeconds(15));
+        var failed = await host.WaitForStateAsync(id, "Failed", TimeSpan.FromSeconds(15));
 
         // One promoting period for node2, one more waiting for another winner.
-        clock.Elapsed.ShouldBeGreaterThanOrEqualTo(2 * SagaHost.StepTimeout);
+        clock.Elapsed.ShouldBeGreaterThanOrEqualTo(2 * SagaHost.ShortStepTimeout);
         failed.FailedStep.ShouldBe(FailoverSteps.AwaitingLock);
         failed.FailedReason.ShouldNotBeNull().ShouldContain("node2");
-        await SagaHost.EventuallyAsync(() => _host.Published<FailoverFailed>().Any(f => f.FailoverId == id), "FailoverFailed published");
-        var types = (await _host.StreamAsync(id)).Select(e => e.Data.GetType().Name).ToList();
+        await SagaHost.EventuallyAsync(() => host.Published<FailoverFailed>().Any(f => f.FailoverId == id), "FailoverFailed published");
+        var types = (await host.StreamAsync(id)).Select(e => e.Data.GetType().Name).ToList();
         types.ShouldBe([nameof(FailoverInitiated), nameof(PromotionRequested), nameof(StepTimedOut), nameof(StepTimedOut), nameof(FailoverAborted)]);
     }
 
     [Fact]
     public async Task RebaseTimeout_FailoverFailedNamingSilentReplica()
     {
+        await using var host = await ShortTimeoutHostAsync();
         var id = Guid.NewGuid();
-        await _host.PublishAsync(Lock(_cluster, id, "node2", ["node3", "node4"]));
-        await _host.WaitForStateAsync(id, "Promoting");
-        await _host.PublishAsync(Promoted(_cluster, id, "node2"));
-        await _host.WaitForStateAsync(id, "Rebasing");
-        await _host.PublishAsync(Rebased(_cluster, id, "node3", "node2"));
+        await host.PublishAsync(Lock(host.Config.ClusterId, id, "node2", ["node3", "node4"]));
+        await host.WaitForStateAsync(id, "Promoting");
+        await host.PublishAsync(Promoted(host.Config.ClusterId, id, "node2"));
+        await host.WaitForStateAsync(id, "Rebasing");
+        await host.PublishAsync(Rebased(host.Config.ClusterId, id, "node3", "node2"));
 
-        var failed = await _host.WaitForStateAsync(id, "Failed");
+        var failed = await host.WaitForStateAsync(id, "Failed");
 
         failed.FailedStep.ShouldBe(FailoverSteps.Rebasing);
         failed.FailedReason.ShouldNotBeNull().ShouldContain("node4");

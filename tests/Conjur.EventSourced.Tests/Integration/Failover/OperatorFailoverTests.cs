@@ -15,8 +15,7 @@ public sealed class OperatorFailoverTests(FailoverPostgres postgres) : IAsyncLif
     private SagaHost _host = null!;
 
     public async Task InitializeAsync() =>
-        _host = await SagaHost.StartAsync(postgres.ConnectionString, _cluster, new FixedMembers("node1", "node1", "node2", "node3", "node4"),
-            stepTimeout: TimeSpan.FromSeconds(5));
+        _host = await SagaHost.StartAsync(postgres.ConnectionString, _cluster, new FixedMembers("node1", "node1", "node2", "node3", "node4"));
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
@@ -32,7 +31,7 @@ public sealed class OperatorFailoverTests(FailoverPostgres postgres) : IAsyncLif
         await SagaHost.EventuallyAsync(() => _host.Sent<StepDown>().Count == 1, "StepDown sent");
         var stepDown = _host.Sent<StepDown>().Single();
         (stepDown.NodeId, stepDown.Target).ShouldBe(("node1", "node3"));
-        _host.SentTo<StepDown>().Single().ShouldBe(AgentQueues.Address(_cluster, "node1"));
+        _host.SentTo<StepDown>().Single().ShouldBe(AgentQueues.Name(_cluster, "node1"));
         await _host.WaitForStateAsync(id, "SteppingDown");
 
         await _host.PublishAsync(new MasterSteppedDown { FailoverId = id, ClusterId = _cluster, NodeId = "node1", Position = 99, SteppedDownAt = DateTimeOffset.UtcNow });

@@ -16,8 +16,8 @@ namespace Conjur.EventSourced.Tests.Integration.Failover;
 
 /// <summary>
 /// One control plane's saga half: the real state machine, definition and Marten repository on
-/// MassTransit's in-memory test harness, against a real Postgres. Short step timeouts so timeout
-/// scenarios finish in about a second.
+/// MassTransit's in-memory test harness, against a real Postgres. Step timeouts of 5 s unless a test
+/// asks for shorter ones (timeout scenarios), so a loaded machine does not time out the happy paths.
 /// </summary>
 public sealed class SagaHost : IAsyncDisposable
 {
@@ -34,7 +34,9 @@ public sealed class SagaHost : IAsyncDisposable
     public IDocumentStore Store => _provider.GetRequiredService<IDocumentStore>();
     public IServiceProvider Services => _provider;
 
-    public static readonly TimeSpan StepTimeout = TimeSpan.FromMilliseconds(700);
+    public static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(5);
+
+    public static readonly TimeSpan ShortStepTimeout = TimeSpan.FromMilliseconds(700);
 
     public static async Task<SagaHost> StartAsync(string connectionString, string clusterId, IClusterMembersReader members, TimeSpan? stepTimeout = null)
     {
@@ -102,9 +104,10 @@ public sealed class SagaHost : IAsyncDisposable
         where T : class =>
         [.. Harness.Sent.Select<T>().Select(m => m.Context.Message)];
 
-    public IReadOnlyList<Uri?> SentTo<T>()
+    /// <summary>The queue names commands of one type went to (the harness resolves <c>queue:</c> addresses to full URIs).</summary>
+    public IReadOnlyList<string?> SentTo<T>()
         where T : class =>
-        [.. Harness.Sent.Select<T>().Select(m => m.Context.DestinationAddress)];
+        [.. Harness.Sent.Select<T>().Select(m => m.Context.DestinationAddress?.AbsolutePath.Split('/').Last())];
 
     public IReadOnlyList<T> Published<T>()
         where T : class =>
