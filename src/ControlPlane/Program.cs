@@ -1,5 +1,7 @@
 using Conjur.EventSourced.ControlPlane;
+using Conjur.EventSourced.ControlPlane.ClusterHistory;
 using Conjur.EventSourced.ControlPlane.ClusterStatus;
+using Conjur.EventSourced.ControlPlane.Failover;
 using Conjur.EventSourced.ControlPlane.Health;
 using Conjur.EventSourced.ControlPlane.Heartbeats;
 using Conjur.EventSourced.ControlPlane.Messaging;
@@ -35,6 +37,8 @@ services.AddMarten(ControlPlaneStore.Configure)
     .UseNpgsqlDataSource()
     .ApplyAllDatabaseChangesOnStartup();
 services.AddHeartbeats();
+services.AddClusterHistory();
+services.AddFailover(builder.Configuration);
 services.AddControlPlaneBus(config);
 services.AddControlPlaneHealth();
 
@@ -42,5 +46,6 @@ var app = builder.Build();
 app.MapControlPlaneHealth();
 app.MapClusterStatus();
 app.MapNodeHistory();
+app.MapFailovers();
 await app.RunAsync();
 return 0;

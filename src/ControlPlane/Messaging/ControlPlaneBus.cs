@@ -1,3 +1,5 @@
+using Conjur.EventSourced.ControlPlane.ClusterHistory;
+using Conjur.EventSourced.ControlPlane.Failover;
 using Conjur.EventSourced.ControlPlane.Heartbeats;
 using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
@@ -15,12 +17,14 @@ public static class ControlPlaneBus
     public static IEndpointNameFormatter EndpointNames(ClusterConfig config) =>
         new KebabCaseEndpointNameFormatter(config.ClusterId, includeNamespace: false);
 
-    /// <summary>Consumers and endpoint naming, apart from the transport, so a test harness can reuse them.</summary>
+    /// <summary>Consumers, the failover saga and endpoint naming, apart from the transport, so a test harness can reuse them.</summary>
     public static void AddControlPlaneConsumers(this IBusRegistrationConfigurator bus, ClusterConfig config)
     {
         bus.DisableUsageTelemetry();
         bus.SetEndpointNameFormatter(EndpointNames(config));
         bus.AddHeartbeatConsumers();
+        bus.AddClusterHistoryConsumers();
+        bus.AddFailoverSaga();
     }
 
     public static IServiceCollection AddControlPlaneBus(this IServiceCollection services, ClusterConfig config) =>

@@ -1,4 +1,6 @@
+using Conjur.EventSourced.ControlPlane.ClusterHistory;
 using Conjur.EventSourced.ControlPlane.ClusterStatus;
+using Conjur.EventSourced.ControlPlane.Failover;
 using Conjur.EventSourced.ControlPlane.Heartbeats;
 using Conjur.EventSourced.Hosting.Services;
 using Conjur.EventSourced.Hosting.Topology;
@@ -23,5 +25,7 @@ public static class ControlPlaneStore
         options.Events.AppendMode = EventAppendMode.Quick;
         options.AddHeartbeatEvents();
         options.AddClusterStatusProjections();
+        options.AddClusterHistoryEvents();
+        options.AddFailoverDocuments();
     }
 }

@@ -8,11 +8,19 @@ namespace Conjur.EventSourced.Tests.Fixtures;
 /// <summary>
 /// The control plane's own Postgres alone, started by the same launcher as <c>cluster up</c>
 /// (base port 41000, temporary state folder), for tests of the event store without a whole cluster.
+/// A subclass takes another base port so its tests can run beside these.
 /// </summary>
-public sealed class ControlPlanePostgres : IAsyncLifetime
+public class ControlPlanePostgres : IAsyncLifetime
 {
-    public ClusterConfig Config { get; } = DefaultTopology.Create(
-        Path.Combine(Path.GetTempPath(), "conjur-cp-pg-" + Guid.NewGuid().ToString("N")[..8]), basePort: 41000);
+    public ControlPlanePostgres()
+        : this(41000)
+    {
+    }
+
+    protected ControlPlanePostgres(int basePort) => Config = DefaultTopology.Create(
+        Path.Combine(Path.GetTempPath(), "conjur-cp-pg-" + Guid.NewGuid().ToString("N")[..8]), basePort);
+
+    public ClusterConfig Config { get; }
 
     private ControlPlaneDatabase Database => new(Config);
 

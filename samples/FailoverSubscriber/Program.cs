@@ -1,0 +1,39 @@
+using Conjur.EventSourced.FailoverSubscriber;
+using MassTransit;
+
+// Usage: FailoverSubscriber [amqp://user:password@127.0.0.1:17020/conjur] [queue-name]
+// The password can come from RABBITMQ_PASSWORD instead of the URI, so it stays out of process lists.
+var uri = new Uri(args.Length > 0 ? args[0] : Environment.GetEnvironmentVariable("RABBITMQ_URI") ?? "amqp://conjur@127.0.0.1:17020/conjur");
+var queue = args.Length > 1 ? args[1] : "failover-subscriber-sample";
+var userInfo = uri.UserInfo.Split(':', 2);
+var password = userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : Environment.GetEnvironmentVariable("RABBITMQ_PASSWORD") ?? "";
+var virtualHost = uri.AbsolutePath.Trim('/') is { Length: > 0 } vhost ? Uri.UnescapeDataString(vhost) : "/";
+
+var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
+{
+    rabbit.Host(uri.Host, (ushort)(uri.IsDefaultPort ? 5672 : uri.Port), virtualHost, host =>
+    {
+        host.Username(Uri.UnescapeDataString(userInfo[0]));
+        host.Password(password);
+    });
+    // Its own durable queue: events published while the subscriber is down wait for it.
+    rabbit.ReceiveEndpoint(queue, e => e.Consumer<FailoverEventLogger>());
+});
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+await bus.StartAsync(stop.Token);
+await Console.Out.WriteLineAsync($"listening on queue '{queue}' at {uri.Host}:{uri.Port}{uri.AbsolutePath}; Ctrl+C to stop");
+try
+{
+    await Task.Delay(Timeout.Infinite, stop.Token);
+}
+catch (OperationCanceledException)
+{
+    // Ctrl+C.
+}
+await bus.StopAsync(CancellationToken.None);

@@ -1,0 +1,10 @@
+namespace Conjur.EventSourced.ControlPlane.Failover;
+
+/// <summary>
+/// What the control plane's projection says about the cluster when a switchover or forced promotion
+/// starts. Only used to address commands: the agents check every safety rule again in etcd.
+/// </summary>
+/// <param name="Master">The healthy master of the cluster view; null when there is none.</param>
+/// <param name="LastKnownMaster">The healthy master, else the node that last reported itself master (a dead one).</param>
+/// <param name="Nodes">Every node the configuration or the projection knows.</param>
+public sealed record ClusterMembers(string? Master, string? LastKnownMaster, IReadOnlyList<string> Nodes);

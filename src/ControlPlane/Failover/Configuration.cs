@@ -1,0 +1,49 @@
+using Conjur.EventSourced.ControlPlane.Failover.Api;
+using Conjur.EventSourced.ControlPlane.Failover.History;
+using Conjur.EventSourced.ControlPlane.Failover.Repository;
+using Marten;
+using MassTransit;
+
+namespace Conjur.EventSourced.ControlPlane.Failover;
+
+public static class Configuration
+{
+    public static IServiceCollection AddFailover(this IServiceCollection services, IConfiguration? configuration = null)
+    {
+        var options = services.AddOptions<FailoverOptions>();
+        if (configuration is not null)
+        {
+            options.Bind(configuration.GetSection(FailoverOptions.Section));
+        }
+        services.AddSingleton<IClusterMembersReader, ProjectedClusterMembers>();
+        services.AddSingleton<FailoverTimeoutScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<FailoverTimeoutScheduler>());
+        return services;
+    }
+
+    public static void AddFailoverSaga(this IBusRegistrationConfigurator bus) =>
+        bus.AddSagaStateMachine<FailoverStateMachine, FailoverState, FailoverStateDefinition>().MartenRepository();
+
+    public static void AddFailoverDocuments(this StoreOptions options)
+    {
+        options.AddSagaDocument<FailoverState>();
+        options.Schema.For<FailoverState>().Index(s => s.ClusterId);
+        // Registered up front so a stream can be read back before this process has appended anything of that type.
+        options.Events.AddEventTypes([
+            typeof(FailoverInitiated), typeof(StepDownRequested), typeof(StepDownConfirmed), typeof(PromotionRequested),
+            typeof(CandidateReplaced), typeof(PromotionRefused), typeof(PromotionConfirmed), typeof(RebaseRequested),
+            typeof(RebaseConfirmed), typeof(RebaseRefused), typeof(ReenrollRequested), typeof(ReenrollConfirmed),
+            typeof(StepTimedOut), typeof(FailoverSucceeded), typeof(FailoverAborted),
+        ]);
+    }
+
+    public static IEndpointRouteBuilder MapFailovers(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/failovers", ListFailovers.HandleAsync);
+        app.MapGet("/api/failovers/{id:guid}", GetFailover.HandleAsync);
+        app.MapPost("/api/switchover", RequestSwitchover.HandleAsync);
+        app.MapPost("/api/promote", RequestForcedPromotion.HandleAsync);
+        app.MapPost("/api/reenroll", RequestReenroll.HandleAsync);
+        return app;
+    }
+}
