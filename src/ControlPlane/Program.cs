@@ -26,7 +26,8 @@ catch (ConfigurationException e)
     return 2;
 }
 
-var builder = WebApplication.CreateBuilder(rest);
+// The launcher starts the control plane from '/': look for appsettings.json beside the binary.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = rest, ContentRootPath = AppContext.BaseDirectory });
 builder.WebHost.UseUrls($"http://{config.ControlPlane.Host}:{config.ControlPlane.HttpPort}");
 
 var services = builder.Services;

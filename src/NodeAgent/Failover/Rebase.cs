@@ -41,7 +41,11 @@ public sealed class Rebase(
             var pg = await probe.ProbeAsync(ct);
             var position = Math.Max(pg.ReceivePosition ?? 0, pg.ReplayPosition ?? 0);
             string method;
-            if (pg.Running && pg.InRecovery && position <= command.SwitchPosition && await FollowsAsync(command.Timeline, FollowWait, ct))
+            // Already on the new timeline (a standby that cascaded from the candidate, a follower that
+            // reconnected through the load balancer): its position past the fork is the new master's WAL.
+            var onNewTimeline = pg.Running && pg.InRecovery && pg.Timeline >= command.Timeline;
+            if ((onNewTimeline || (pg.Running && pg.InRecovery && position <= command.SwitchPosition))
+                && await FollowsAsync(command.Timeline, FollowWait, ct))
             {
                 method = RebaseMethods.Followed;
             }
