@@ -17,7 +17,15 @@ namespace Conjur.EventSourced.NodeAgent.Failover;
 /// </summary>
 public static class FailoverDecision
 {
-    public static FailoverVerdict Decide(string self, ClusterView view, LeaderMemory lost, bool preconditionsHeld, bool waitedLongEnough)
+    /// <param name="floor">
+    /// The highest position any standby reported for this term in an earlier round: a winner that died
+    /// takes its <c>status/</c> key with it, but a later candidate must still be at least that far.
+    /// </param>
+    /// <summary>The highest position reported for the lost term in this read.</summary>
+    public static long HighestReported(ClusterView view, long term) =>
+        view.Statuses.Values.Where(s => s.Term == term && s.InRecovery).Select(s => s.ReceivePosition ?? 0).DefaultIfEmpty(0).Max();
+
+    public static FailoverVerdict Decide(string self, ClusterView view, LeaderMemory lost, bool preconditionsHeld, bool waitedLongEnough, long floor = 0)
     {
         if (view.Switchover is { } switchover)
         {
@@ -69,6 +77,11 @@ public static class FailoverDecision
         if (!reports.TryGetValue(self, out var mine))
         {
             return FailoverVerdict.Wait("own position not reported yet");
+        }
+        if (mine < floor)
+        {
+            return FailoverVerdict.StandBy(string.Create(CultureInfo.InvariantCulture,
+                $"a standby that has since gone reported position {floor}, further than this node's {mine}"));
         }
         var ahead = reports.Where(r => r.Value > mine).OrderByDescending(r => r.Value).FirstOrDefault();
         if (ahead.Key is not null)

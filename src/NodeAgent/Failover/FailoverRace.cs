@@ -30,6 +30,7 @@ public sealed class FailoverRace(
     private readonly Dictionary<long, string> _blocked = [];
     private readonly HashSet<long> _lossReported = [];
     private readonly Dictionary<long, DateTimeOffset> _firstSeen = [];
+    private readonly Dictionary<long, long> _highest = [];
 
     public LeaderMemory? Memory { get; private set; }
 
@@ -100,7 +101,8 @@ public sealed class FailoverRace(
                 return view.LeaderId is { } l ? $"{l} leads again" : $"{view.PromotionLockHolder} won the promotion lock";
             }
             var waited = DateTimeOffset.UtcNow - firstSeen >= window;
-            var verdict = FailoverDecision.Decide(node.Id, view, lost, _preconditionsHeld.Contains(term), waited);
+            var highest = _highest[term] = Math.Max(_highest.GetValueOrDefault(term), FailoverDecision.HighestReported(view, term));
+            var verdict = FailoverDecision.Decide(node.Id, view, lost, _preconditionsHeld.Contains(term), waited, highest);
             switch (verdict.Kind)
             {
                 case FailoverVerdictKind.Wait when !waited:

@@ -120,4 +120,14 @@ public sealed class FailoverDecisionTests
         FailoverDecision.Decide("node3", View(positions: new() { ["node2"] = 150, ["node3"] = 150 }, switchover: handover), Lost, false, false)
             .Kind.ShouldBe(FailoverVerdictKind.Race);
     }
+
+    [Fact]
+    public void WinnerDiedWithItsReport_LaterCandidateStillNeedsItsPosition()
+    {
+        // node2 reported 150 and won, then died: its status key went with its lease.
+        var view = View(alive: ["node1", "node3", "node4"], positions: new() { ["node3"] = 100 });
+
+        FailoverDecision.Decide("node3", view, Lost, preconditionsHeld: true, false, floor: 150).Kind.ShouldBe(FailoverVerdictKind.StandBy);
+        FailoverDecision.Decide("node3", view, Lost, preconditionsHeld: true, false, floor: 100).Kind.ShouldBe(FailoverVerdictKind.Race);
+    }
 }
