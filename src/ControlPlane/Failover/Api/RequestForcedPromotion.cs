@@ -2,13 +2,14 @@ using Conjur.EventSourced.Contracts.Failover;
 using Conjur.EventSourced.Hosting.Topology;
 using Marten;
 using MassTransit;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Conjur.EventSourced.ControlPlane.Failover.Api;
 
 /// <summary><c>POST /api/promote</c>: promote a node without the preconditions, for when the master and every synchronous standby are lost.</summary>
 public static class RequestForcedPromotion
 {
-    public static async Task<IResult> HandleAsync(PromoteBody? body, ClusterConfig config, IClusterMembersReader reader, IQuerySession session,
+    public static async Task<IResult> HandleAsync([FromBody] PromoteBody? body, ClusterConfig config, IClusterMembersReader reader, IQuerySession session,
         IPublishEndpoint publish, TimeProvider clock, HttpContext? http, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body?.Node))

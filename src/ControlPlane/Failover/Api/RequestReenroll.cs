@@ -3,6 +3,7 @@ using Conjur.EventSourced.ControlPlane.ClusterHistory;
 using Conjur.EventSourced.Hosting.Messaging;
 using Conjur.EventSourced.Hosting.Topology;
 using MassTransit;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Conjur.EventSourced.ControlPlane.Failover.Api;
 
@@ -13,7 +14,7 @@ namespace Conjur.EventSourced.ControlPlane.Failover.Api;
 /// </summary>
 public static class RequestReenroll
 {
-    public static async Task<IResult> HandleAsync(ReenrollBody? body, ClusterConfig config, IClusterMembersReader reader, ClusterFactRecorder recorder,
+    public static async Task<IResult> HandleAsync([FromBody] ReenrollBody? body, ClusterConfig config, IClusterMembersReader reader, ClusterFactRecorder recorder,
         ISendEndpointProvider sender, TimeProvider clock, HttpContext? http, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body?.Node))

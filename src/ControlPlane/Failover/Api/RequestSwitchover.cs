@@ -2,6 +2,7 @@ using Conjur.EventSourced.Contracts.Failover;
 using Conjur.EventSourced.Hosting.Topology;
 using Marten;
 using MassTransit;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Conjur.EventSourced.ControlPlane.Failover.Api;
 
@@ -11,7 +12,7 @@ namespace Conjur.EventSourced.ControlPlane.Failover.Api;
 /// </summary>
 public static class RequestSwitchover
 {
-    public static async Task<IResult> HandleAsync(SwitchoverBody? body, ClusterConfig config, IClusterMembersReader reader, IQuerySession session,
+    public static async Task<IResult> HandleAsync([FromBody] SwitchoverBody? body, ClusterConfig config, IClusterMembersReader reader, IQuerySession session,
         IPublishEndpoint publish, TimeProvider clock, HttpContext? http, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body?.Target))

@@ -119,6 +119,7 @@ public sealed class FailoverSagaTests(FailoverPostgres postgres) : IAsyncLifetim
         await SagaHost.EventuallyAsync(() => _host.Sent<PromoteStandby>().Count == 2, "PromoteStandby to node3");
         await _host.WaitForAsync(id, s => s.CurrentState == "Promoting" && s.Candidate == "node3", "promoting node3");
         await _host.PublishAsync(Promoted(_cluster, id, "node3"));
+        await _host.WaitForStateAsync(id, "Rebasing");
         await _host.PublishAsync(Rebased(_cluster, id, "node2", "node3"));
         (await _host.WaitForStateAsync(id, "Completed")).NewMaster.ShouldBe("node3");
     }
