@@ -47,6 +47,7 @@ var app = builder.Build();
 app.MapControlPlaneHealth();
 app.MapClusterStatus();
 app.MapNodeHistory();
+app.MapClusterHistory();
 app.MapFailovers();
 await app.RunAsync();
 return 0;

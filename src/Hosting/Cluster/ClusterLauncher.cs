@@ -43,7 +43,7 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         var members = await seeding;
 
         _progress("starting the control plane and HAProxy");
-        await StartDaemonAsync("dotnet", [Binaries.ControlPlaneDll, "--config", config.ConfigPath], ControlPlanePidFile, ControlPlaneLogFile);
+        await StartControlPlaneAsync();
         await LoadBalancer.StartAsync(ct);
 
         // After a failover the master is the promoted node, and a removed old master waits to be re-enrolled.
@@ -97,6 +97,12 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         }
         return await Membership.CurrentAsync(etcd, config, ct);
     }
+
+    /// <summary>Starts the control plane unless it runs (its PID file says so); it resumes unfinished failover sagas from Marten.</summary>
+    public Task StartControlPlaneAsync() =>
+        StartDaemonAsync("dotnet", [Binaries.ControlPlaneDll, "--config", config.ConfigPath], ControlPlanePidFile, ControlPlaneLogFile);
+
+    public int? ControlPlanePid => Daemon.ReadPid(ControlPlanePidFile) is { } pid && Daemon.IsRunning(pid) ? pid : null;
 
     public Task StartAgentAsync(NodeConfig node) =>
         StartDaemonAsync("dotnet", [Binaries.NodeAgentDll, "--config", config.ConfigPath, "--node", node.Id], AgentPidFile(node.Id), AgentLogFile(node.Id));
