@@ -8,6 +8,7 @@ namespace Conjur.EventSourced.Cli.Drill;
 /// insert per round trip, so each returned insert is one acknowledged commit. Every failure is recorded
 /// with its class and the writer reconnects after a short bounded backoff. An id is never reused: an
 /// insert whose outcome is unknown (cut mid-commit) keeps its id, and the next insert takes a new one.
+/// The run text tells runs apart when counting what reached the master.
 /// </summary>
 public sealed class DrillWriter(string connectionString, string run, Stopwatch clock)
 {
@@ -19,7 +20,9 @@ public sealed class DrillWriter(string connectionString, string run, Stopwatch c
     private readonly object _gate = new();
     private readonly List<Ack> _acks = new(1 << 16);
     private readonly List<WriteError> _errors = [];
-    private long _next = 1;
+    // drill_writes.id is the primary key across runs: each run starts at its start time (ms) × 1000, past any
+    // earlier run's ids (runs are sequential and none writes 1000 rows per millisecond).
+    private long _next = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
     private int _attempts;
 
     public string Run => run;

@@ -91,7 +91,7 @@ public sealed class EtcdTimeline(EtcdSession etcd, ClusterKeys keys, Stopwatch c
             {
                 Interlocked.Increment(ref _failedReads);
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            catch (Exception e) when (stop.IsCancellationRequested && e is OperationCanceledException or Grpc.Core.RpcException)
             {
                 break;
             }
