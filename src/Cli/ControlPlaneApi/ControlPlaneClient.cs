@@ -72,8 +72,12 @@ public sealed class ControlPlaneClient(string baseUrl, TimeSpan? timeout = null)
             var text = await response.Content.ReadAsStringAsync(ct);
             if (!response.IsSuccessStatusCode)
             {
+                // A bare 404 (no JSON error) is a route this control plane does not serve: say so rather than blame the node.
+                var hint = response.StatusCode == HttpStatusCode.NotFound && string.IsNullOrWhiteSpace(text)
+                    ? $": this control plane has no {method} /{path} (is it older than this CLI?)"
+                    : Detail(text);
                 throw new ControlPlaneException(
-                    $"the control plane refused {method} /{path}: {(int)response.StatusCode} {response.ReasonPhrase}{Detail(text)}",
+                    $"the control plane refused {method} /{path}: {(int)response.StatusCode} {response.ReasonPhrase}{hint}",
                     response.StatusCode, text);
             }
             if (string.IsNullOrWhiteSpace(text))

@@ -39,7 +39,8 @@ public sealed class DrillPlumbingTests(ClusterForDrills cluster, ITestOutputHelp
         var acks = writer.Acks;
         output.WriteLine($"{acks.Count} acks in 1.5 s, {writer.Errors.Count} errors");
         writer.Errors.ShouldBeEmpty();
-        acks.Count.ShouldBeGreaterThan(50);
+        // Each commit waits for the synchronous standby: about 10 ms here, far more on a loaded machine.
+        acks.Count.ShouldBeGreaterThan(10);
         acks.Select(a => a.Id).ShouldBeUnique();
         acks.ShouldAllBe(a => a.ServerPort == cluster.Node(master).PostgresPort);
         acks.Select(a => a.At).ShouldBeInOrder();
