@@ -128,6 +128,7 @@ public sealed class DrillRun(ClusterLauncher launcher, DrillOptions options, Act
             // A short tail of writes after the outage, then stop writing.
             var ackedSoFar = writer.LastAckAt ?? TimeSpan.Zero;
             await Hosting.Processes.Wait.UntilAsync(() => writer.LastAckAt >= ackedSoFar + options.Tail, options.Tail + TimeSpan.FromSeconds(5), ProbeInterval, ct);
+            var writerStopped = clock.Elapsed;
             await stop.CancelAsync();
             await writerTask;
             writerTask = null;
@@ -170,7 +171,7 @@ public sealed class DrillRun(ClusterLauncher launcher, DrillOptions options, Act
             {
                 problems.Add($"{splitBrain} writes were acknowledged by {oldMaster} after {newMaster} was promoted (S1)");
             }
-            var outage = WriteOutage.Compute(acks.Select(a => a.At).ToList(), fault);
+            var outage = WriteOutage.Compute(acks.Select(a => a.At).ToList(), fault, writerStopped);
             var events = timeline.Events;
             var lockEvent = events.FirstOrDefault(e => e.Change == EtcdChange.LockAcquired && e.SeenAt > fault);
             double? Ms(TimeSpan? at) => at is { } t ? Math.Round(Math.Max(0, (t - fault).TotalMilliseconds), 1) : null;

@@ -18,7 +18,9 @@ public sealed record WriteOutage(TimeSpan Fault, TimeSpan? LastBefore, TimeSpan?
     public TimeSpan? ResumedAfterFault => ResumedAt is { } r ? r - Fault : null;
 
     /// <param name="ackTimes">Times of acknowledged writes, in ascending order (one writer: they are).</param>
-    public static WriteOutage Compute(IReadOnlyList<TimeSpan> ackTimes, TimeSpan fault)
+    /// <param name="end">When the writer stopped: a stretch without acks up to it that is longer than every
+    /// closed gap is an outage that never ended (writes trickled on for a moment after the fault, then stopped).</param>
+    public static WriteOutage Compute(IReadOnlyList<TimeSpan> ackTimes, TimeSpan fault, TimeSpan? end = null)
     {
         TimeSpan? lastBefore = null;
         var firstAfterIndex = ackTimes.Count;
@@ -43,16 +45,20 @@ public sealed record WriteOutage(TimeSpan Fault, TimeSpan? LastBefore, TimeSpan?
         {
             return new WriteOutage(fault, lastBefore, null, previous, null);
         }
-        TimeSpan start = previous, end = ackTimes[firstAfterIndex], longest = TimeSpan.MinValue;
+        TimeSpan start = previous, finish = ackTimes[firstAfterIndex], longest = TimeSpan.MinValue;
         for (var i = firstAfterIndex; i < ackTimes.Count; i++)
         {
             var gap = ackTimes[i] - previous;
             if (gap > longest)
             {
-                (longest, start, end) = (gap, previous, ackTimes[i]);
+                (longest, start, finish) = (gap, previous, ackTimes[i]);
             }
             previous = ackTimes[i];
         }
-        return new WriteOutage(fault, lastBefore, firstAfter, start, end);
+        if (end is { } stop && stop - previous > longest)
+        {
+            return new WriteOutage(fault, lastBefore, firstAfter, previous, null);
+        }
+        return new WriteOutage(fault, lastBefore, firstAfter, start, finish);
     }
 }

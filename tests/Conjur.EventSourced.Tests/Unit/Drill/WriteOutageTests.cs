@@ -42,6 +42,27 @@ public sealed class WriteOutageTests
     }
 
     [Fact]
+    public void WritesTrickleOnThenStopUntilTheWriterStops_OutageIsOpen()
+    {
+        // The frozen master's Postgres acks for a second more, then the load balancer cuts it off for good.
+        var o = WriteOutage.Compute(Ms(90, 100, 1000, 1360), fault: TimeSpan.FromMilliseconds(100), end: TimeSpan.FromMilliseconds(20_000));
+
+        o.FirstAfter.ShouldBe(TimeSpan.FromMilliseconds(1000));
+        o.OutageStart.ShouldBe(TimeSpan.FromMilliseconds(1360));
+        o.ResumedAt.ShouldBeNull();
+        o.Length.ShouldBeNull();
+    }
+
+    [Fact]
+    public void WriterStopsShortlyAfterWritesResumed_TheOutageIsStillTheGapBeforeThem()
+    {
+        var o = WriteOutage.Compute(Ms(100, 3100, 3110), fault: TimeSpan.FromMilliseconds(100), end: TimeSpan.FromMilliseconds(4000));
+
+        o.ResumedAt.ShouldBe(TimeSpan.FromMilliseconds(3100));
+        o.Length.ShouldBe(TimeSpan.FromMilliseconds(3000));
+    }
+
+    [Fact]
     public void NoAckBeforeTheFault_OutageCountsFromTheFault()
     {
         var o = WriteOutage.Compute(Ms(600, 610), fault: TimeSpan.FromMilliseconds(100));
