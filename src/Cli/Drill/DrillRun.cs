@@ -194,7 +194,8 @@ public sealed class DrillRun(ClusterLauncher launcher, DrillOptions options, Act
                 RebasedMs = Ms(rebasedAt),
                 RebasedBy = rebasedBy,
                 SagaState = sagaState,
-                EtcdUncertaintyMs = events.Count == 0 ? 0 : Math.Round(events.Max(e => e.Uncertainty.TotalMilliseconds), 1),
+                EtcdUncertaintyMs = Math.Round(events.Where(e => e.Change != EtcdChange.LeaderInitial && e.SeenAt > fault)
+                    .Select(e => e.Uncertainty.TotalMilliseconds).DefaultIfEmpty(0).Max(), 1),
                 Attempted = writer.Attempts,
                 Acknowledged = acks.Count,
                 AcknowledgedAfterFault = acks.LongCount(a => a.At > fault),
@@ -206,7 +207,7 @@ public sealed class DrillRun(ClusterLauncher launcher, DrillOptions options, Act
                 ErrorsByClass = Enum.GetValues<WriteErrorClass>().ToDictionary(WriteErrors.Name, c => errors.Count(e => e.Class == c)),
                 ErrorSamples = errors.GroupBy(e => e.Class).Select(g => $"{WriteErrors.Name(g.Key)}: {g.First().Message}").ToList(),
                 OldMasterWrite = oldWrite,
-                Timeline = events.Select(e => $"{(e.At - fault).TotalMilliseconds,8:0} ms  {e.Change} {e.Node} (term {e.Term})").ToList(),
+                Timeline = events.Select(e => $"{(e.At - fault).TotalMilliseconds,8:0} ms ±{e.Uncertainty.TotalMilliseconds:0}  {e.Change} {e.Node} (term {e.Term})").ToList(),
                 Problems = problems,
             };
         }

@@ -26,7 +26,7 @@ public sealed record DrillRunResult
     public string? RebasedBy { get; init; }
     public string? SagaState { get; init; }
 
-    /// <summary>± of the etcd timestamps (half the polling window).</summary>
+    /// <summary>The largest ± of the etcd timestamps after the fault (half the window between two reads).</summary>
     public double EtcdUncertaintyMs { get; init; }
 
     public long Attempted { get; init; }
