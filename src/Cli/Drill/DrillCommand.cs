@@ -63,11 +63,8 @@ public static class DrillCommand
         {
             if (run == 1)
             {
-                var problems = await ClusterReadiness.ProblemsAsync(config, ct);
-                if (problems.Count > 0)
-                {
-                    throw new DrillException($"the cluster is not healthy, nothing to drill: {string.Join("; ", problems)}");
-                }
+                // A short bound: the drill does not repair a cluster it finds broken, it only rides out a slow moment.
+                await ClusterReadiness.WaitHealthyAsync(config, TimeSpan.FromSeconds(30), progress, ct);
             }
             else if (options.Fresh)
             {
