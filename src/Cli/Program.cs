@@ -2,13 +2,16 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using Conjur.EventSourced.Cli.Commands;
+using Conjur.EventSourced.Cli.ControlPlaneApi;
+using Conjur.EventSourced.Cli.Drill;
+using Conjur.EventSourced.Cli.Failovers;
 using Conjur.EventSourced.Hosting.Cluster;
 using Conjur.EventSourced.Hosting.Topology;
 using Spectre.Console;
 
 namespace Conjur.EventSourced.Cli;
 
-/// <summary>The operator's entry point: <c>cluster up | status | down</c>.</summary>
+/// <summary>The operator's entry point: <c>cluster up | status | down | drill | switchover | promote | reenroll | failovers</c>.</summary>
 public static class Program
 {
     private static readonly Option<string?> StateOption = new("--state")
@@ -24,6 +27,11 @@ public static class Program
         root.Subcommands.Add(UpCommand());
         root.Subcommands.Add(StatusCommand());
         root.Subcommands.Add(DownCommand());
+        root.Subcommands.Add(DrillCommand.Create());
+        root.Subcommands.Add(SwitchoverCommand.Create());
+        root.Subcommands.Add(PromoteCommand.Create());
+        root.Subcommands.Add(ReenrollCommand.Create());
+        root.Subcommands.Add(FailoversCommand.Create());
         return await root.Parse(args).InvokeAsync();
     }
 
@@ -102,7 +110,8 @@ public static class Program
         return cmd;
     }
 
-    private static async Task<int> Guarded(Func<Task<int>> action)
+    /// <summary>Runs a command's body, turning the failures an operator can act on into one clear line and an exit code.</summary>
+    internal static async Task<int> Guarded(Func<Task<int>> action)
     {
         try
         {
@@ -113,7 +122,8 @@ public static class Program
             await Console.Error.WriteLineAsync($"cluster: {e.Message}");
             return 2;
         }
-        catch (Exception e) when (e is TimeoutException or Hosting.Processes.CommandFailedException or FileNotFoundException)
+        catch (Exception e) when (e is TimeoutException or Hosting.Processes.CommandFailedException or FileNotFoundException
+                                       or ControlPlaneException or DrillException or Hosting.Etcd.EtcdUnavailableException)
         {
             await Console.Error.WriteLineAsync($"cluster: {e.Message}");
             return 1;
