@@ -7,7 +7,7 @@ public sealed record FigureSummary(string Figure, int Runs, double? Median, doub
     public static FigureSummary Of(string figure, IEnumerable<double?> values)
     {
         var sorted = values.Where(v => v is not null && !double.IsNaN(v.Value)).Select(v => v!.Value).Order().ToList();
-        return new FigureSummary(figure, sorted.Count, MedianOf(sorted), sorted.Count == 0 ? null : sorted[^1]);
+        return new FigureSummary(figure, sorted.Count, MedianOf(sorted) is { } m ? Math.Round(m, 1) : null, sorted.Count == 0 ? null : sorted[^1]);
     }
 
     /// <summary>The middle value; the mean of the two middle values for an even count; null for none.</summary>
