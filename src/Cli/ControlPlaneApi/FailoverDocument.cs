@@ -10,8 +10,16 @@ namespace Conjur.EventSourced.Cli.ControlPlaneApi;
 /// </summary>
 public static class FailoverDocument
 {
-    public static string? State(JsonElement doc) =>
-        doc.ValueKind == JsonValueKind.Object && doc.TryGetProperty("state", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+    /// <summary>The saga's state: <c>failover.state</c> in the control plane's answer (a top-level <c>state</c> is read too).</summary>
+    public static string? State(JsonElement doc)
+    {
+        if (doc.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+        var holder = doc.TryGetProperty("failover", out var f) && f.ValueKind == JsonValueKind.Object ? f : doc;
+        return holder.TryGetProperty("state", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+    }
 
     public static bool IsCompleted(string? state) => string.Equals(state, "Completed", StringComparison.OrdinalIgnoreCase);
 

@@ -18,6 +18,7 @@ public static class Configuration
         services.AddSingleton<IClusterMembersReader, ProjectedClusterMembers>();
         services.AddSingleton<FailoverTimeoutScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<FailoverTimeoutScheduler>());
+        services.AddHostedService<FailoverWarmup>();
         return services;
     }
 

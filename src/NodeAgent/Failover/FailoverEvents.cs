@@ -13,6 +13,28 @@ public sealed class FailoverEvents(IBus bus, ILogger<FailoverEvents> log) : Back
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(5);
     private readonly Channel<object> _queue = Channel.CreateUnbounded<object>();
 
+    /// <summary>
+    /// Declares the exchanges of the failover messages before the first failover needs them: the first
+    /// publish of a type otherwise pays for its topology (measured: tens to hundreds of milliseconds).
+    /// </summary>
+    private async Task WarmUpAsync(CancellationToken ct)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(TimeSpan.FromSeconds(30));
+        try
+        {
+            await bus.GetPublishSendEndpoint<Contracts.Failover.PromotionLockAcquired>();
+            await bus.GetPublishSendEndpoint<Contracts.Failover.LeaderLeaseLost>();
+            await bus.GetPublishSendEndpoint<Contracts.Failover.FailoverBlocked>();
+            await bus.GetPublishSendEndpoint<Contracts.Failover.MasterPromoted>();
+            await bus.GetPublishSendEndpoint<Contracts.Failover.StandbyRebased>();
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            log.LogWarning("could not prepare the failover exchanges yet: {Error}", e.Message);
+        }
+    }
+
     public void Publish(object message)
     {
         _queue.Writer.TryWrite(message);
@@ -20,6 +42,7 @@ public sealed class FailoverEvents(IBus bus, ILogger<FailoverEvents> log) : Back
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await WarmUpAsync(stoppingToken);
         await foreach (var message in _queue.Reader.ReadAllAsync(stoppingToken))
         {
             var deadline = DateTimeOffset.UtcNow + GiveUpAfter;

@@ -31,7 +31,10 @@ public sealed class PostgresProbe(ClusterConfig config, NodeConfig node)
                        (pg_last_wal_replay_lsn() - '0/0')::bigint,
                        CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
                             ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END,
-                       coalesce((SELECT received_tli FROM pg_stat_wal_receiver), (SELECT timeline_id FROM pg_control_checkpoint())),
+                       -- A just-promoted master has not checkpointed on its new timeline yet: read it from the current WAL file's name.
+                       CASE WHEN pg_is_in_recovery()
+                            THEN coalesce((SELECT received_tli FROM pg_stat_wal_receiver), (SELECT timeline_id FROM pg_control_checkpoint()))
+                            ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,
                        coalesce((SELECT status FROM pg_stat_wal_receiver), '')
                 """, conn);
             PostgresState state;

@@ -77,9 +77,9 @@ public sealed class ControlPlaneClientTests
         var polls = 0;
         string[] steps =
         [
-            """{"state":"Promoting","events":[{"type":"FailoverStarted"}]}""",
-            """{"state":"Rebasing","events":[{"type":"FailoverStarted"},{"type":"MasterPromoted","nodeId":"node2"}]}""",
-            """{"state":"Completed","events":[{"type":"FailoverStarted"},{"type":"MasterPromoted","nodeId":"node2"},{"type":"FailoverCompleted"}]}""",
+            """{"failover":{"state":"Promoting"},"events":[{"type":"FailoverStarted"}]}""",
+            """{"failover":{"state":"Rebasing"},"events":[{"type":"FailoverStarted"},{"type":"MasterPromoted","nodeId":"node2"}]}""",
+            """{"failover":{"state":"Completed"},"events":[{"type":"FailoverStarted"},{"type":"MasterPromoted","nodeId":"node2"},{"type":"FailoverCompleted"}]}""",
         ];
         await using var cp = new FakeControlPlane((_, _) =>
         {
@@ -99,7 +99,7 @@ public sealed class ControlPlaneClientTests
     [Fact]
     public async Task Follow_IsBounded_WhenTheSagaNeverEnds()
     {
-        await using var cp = new FakeControlPlane((_, _) => (200, """{"state":"Rebasing","events":[]}"""));
+        await using var cp = new FakeControlPlane((_, _) => (200, """{"failover":{"state":"Rebasing"},"events":[]}"""));
         using var client = new ControlPlaneClient(cp.Url);
         var clock = System.Diagnostics.Stopwatch.StartNew();
 

@@ -12,7 +12,7 @@ public sealed class FailoverDocumentTests
     [Fact]
     public void StateAndEvents_AreRead()
     {
-        var doc = Json("""{"state":"Rebasing","events":[{"type":"MasterPromoted","at":"2025-01-01T10:00:01.250Z","nodeId":"node2","timeline":2}]}""");
+        var doc = Json("""{"failover":{"state":"Rebasing"},"events":[{"type":"MasterPromoted","at":"2025-01-01T10:00:01.250Z","nodeId":"node2","timeline":2}]}""");
 
         FailoverDocument.State(doc).ShouldBe("Rebasing");
         FailoverDocument.IsFinal("Rebasing").ShouldBeFalse();
