@@ -7,8 +7,8 @@ namespace Conjur.EventSourced.ControlPlane.Failover;
 
 /// <summary>
 /// A failover is usually the first of its kind in the control plane's life, and the first time costs:
-/// Marten generates the saga document's storage code, MassTransit builds the send topology of each
-/// agent's queue. Measured here, that added about a second to the first failover after a start. This
+/// Marten generates the saga document's storage code, MassTransit declares the exchanges of each agent's
+/// queue and of the integration events. Measured here, that added about a second to the first failover after a start. This
 /// does both once at start-up, with a throwaway saga document inserted and deleted again.
 /// </summary>
 public sealed class FailoverWarmup(IDocumentStore store, IBus bus, ClusterConfig config, ILogger<FailoverWarmup> log) : BackgroundService
@@ -33,6 +33,9 @@ public sealed class FailoverWarmup(IDocumentStore store, IBus bus, ClusterConfig
                     await session.SaveChangesAsync(stoppingToken);
                 }
             }
+            await bus.GetPublishSendEndpoint<Contracts.Failover.FailoverStarted>();
+            await bus.GetPublishSendEndpoint<Contracts.Failover.FailoverCompleted>();
+            await bus.GetPublishSendEndpoint<Contracts.Failover.FailoverFailed>();
             foreach (var node in config.Nodes)
             {
                 await bus.GetSendEndpoint(AgentQueues.Address(config.ClusterId, node.Id));

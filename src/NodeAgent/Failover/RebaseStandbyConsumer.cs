@@ -16,6 +16,8 @@ public sealed class RebaseStandbyConsumer(NodeConfig node, ClusterConfig config,
                 command.ClusterId, command.NodeId, config.ClusterId, node.Id);
             return;
         }
+        log.LogInformation("received {Command} (sent {Ms:0} ms ago)", "RebaseStandby",
+            context.SentTime is { } sent ? (DateTime.UtcNow - sent).TotalMilliseconds : double.NaN);
         var answer = await work.RebaseAsync(command, context.CancellationToken);
         await context.Publish(answer, answer.GetType(), context.CancellationToken);
     }

@@ -16,6 +16,8 @@ public sealed class ReenrollNodeConsumer(NodeConfig node, ClusterConfig config, 
                 command.ClusterId, command.NodeId, config.ClusterId, node.Id);
             return;
         }
+        log.LogInformation("received {Command} (sent {Ms:0} ms ago)", "ReenrollNode",
+            context.SentTime is { } sent ? (DateTime.UtcNow - sent).TotalMilliseconds : double.NaN);
         var answer = await work.ReenrollAsync(command, context.CancellationToken);
         await context.Publish(answer, answer.GetType(), context.CancellationToken);
     }
