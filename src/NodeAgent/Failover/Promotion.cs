@@ -24,6 +24,7 @@ public sealed class Promotion(
     LeaderLease leader,
     PromotionLock promotionLock,
     HaCycle cycle,
+    NodeState state,
     AgentGate gate,
     CycleTrigger trigger,
     ILogger<Promotion> log)
@@ -66,6 +67,9 @@ public sealed class Promotion(
         }
 
         var switchPosition = Math.Max(pg.ReceivePosition ?? 0, pg.ReplayPosition ?? 0);
+        var standbyRecord = view.Member(node.Id)!;
+        var masterRecord = standbyRecord with { Role = NodeRoles.Master, Async = false };
+        var granted = DateTimeOffset.UtcNow;
         var lease = await etcd.GrantLeaseAsync(config.Failover.LeaseTtlSeconds, ct);
         var txn = new Etcdserverpb.TxnRequest();
         txn.Compare.Add(EtcdSession.KeyMissing(keys.Leader));
@@ -75,6 +79,7 @@ public sealed class Promotion(
             txn.Compare.Add(EtcdSession.ValueIs(keys.PromotionLock, node.Id));
         }
         txn.Success.Add(EtcdSession.Put(keys.Leader, node.Id, lease));
+        txn.Success.Add(EtcdSession.Put(keys.Member(node.Id), masterRecord.ToJson()));
         if (command.FormerMaster != node.Id)
         {
             txn.Success.Add(EtcdSession.Delete(keys.Member(command.FormerMaster)));
@@ -90,28 +95,39 @@ public sealed class Promotion(
         await promotionLock.ReleaseAsync(ct);
         log.LogWarning("took the leader lease (failover {FailoverId}); promoting postgres", command.FailoverId);
 
+        // Name the synchronous standbys before leaving recovery (a standby ignores the setting): the very
+        // first commit of the new master then waits for one, so no acknowledged write lives on this node alone.
+        var members = new Dictionary<string, MemberRecord>(view.Members) { [node.Id] = masterRecord };
+        members.Remove(command.FormerMaster);
+        var settings = cycle.SettingsFor(NodeRoles.Master, view with { LeaderId = node.Id, Members = members });
         try
         {
+            await postgres.ApplyAsync(settings, ct);
+            cycle.Applied(settings);
             await postgres.PromoteAsync(ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Give the lease back at once so the next candidate can race.
+            // Give the lease back at once so the next candidate can race, and stay a standby member.
             await leader.ReleaseAsync(ct);
+            await etcd.PutAsync(keys.Member(node.Id), standbyRecord.ToJson(), ct: ct);
             return await FailAsync(command, $"pg_promote failed: {e.Message}", ct);
         }
 
-        var member = view.Member(node.Id)! with { Role = NodeRoles.Master, Async = false };
-        var record = new Etcdserverpb.TxnRequest();
-        record.Compare.Add(EtcdSession.ValueIs(keys.Leader, node.Id));
-        record.Success.Add(EtcdSession.Put(keys.Member(node.Id), member.ToJson()));
-        await etcd.TxnAsync(record, ct);
-
-        var after = ClusterView.From(keys, await etcd.GetPrefixAsync(keys.Prefix, ct));
-        var settings = cycle.SettingsFor(NodeRoles.Master, after);
-        await postgres.ApplyAsync(settings, ct);
-        cycle.Applied(settings);
         pg = await probe.ProbeAsync(ct);
+        // Say so on /health now rather than at the next cycle: HAProxy moves traffic on the next check.
+        state.Set(state.Current with
+        {
+            Role = NodeRoles.Master,
+            HoldsLeader = true,
+            LeaderId = node.Id,
+            Fenced = false,
+            FenceReason = null,
+            Postgres = pg,
+            LeaseValidUntil = granted + TimeSpan.FromSeconds(config.Failover.LeaseTtlSeconds) - TimeSpan.FromMilliseconds(500),
+            Outcome = "promoted",
+            UpdatedAt = DateTimeOffset.UtcNow,
+        });
         _done = new MasterPromoted
         {
             FailoverId = command.FailoverId,
