@@ -27,7 +27,12 @@ public sealed class Rebase(
     CycleTrigger trigger,
     ILogger<Rebase> log)
 {
-    private static readonly TimeSpan FollowWait = TimeSpan.FromSeconds(8);
+    /// <summary>
+    /// A replica that can follow does so within a few hundred milliseconds. One whose WAL diverged at a point
+    /// it cannot see from its position (an older timeline's history) keeps retrying instead; past this wait
+    /// it is rewound, which is harmless for a replica that had not diverged after all.
+    /// </summary>
+    private static readonly TimeSpan FollowWait = TimeSpan.FromSeconds(3);
 
     public async Task<object> RebaseAsync(RebaseStandby command, CancellationToken ct)
     {
