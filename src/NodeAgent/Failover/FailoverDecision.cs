@@ -10,20 +10,19 @@ namespace Conjur.EventSourced.NodeAgent.Failover;
 ///
 /// Preconditions (checked once per lost term): at least two failover standbys operational, a majority
 /// of members operational (by their <c>alive/</c> leases), and the synchronous standby of the lost
-/// master has reported its final position. Then candidacy: only a standby whose final received
-/// position is at least every other reported position may race. The synchronous standby acknowledged
-/// every commit the clients saw, so being at least as far as it means holding them all; being at
-/// least as far as everyone also means the fewest replicas have to rewind.
+/// master has reported its final position. Then candidacy: the synchronous standby acknowledged every
+/// commit the clients saw, so while it lives it alone races; if it is gone (it won and died), a standby
+/// at least as far as it reported may race, the furthest first.
 /// </summary>
 public static class FailoverDecision
 {
     /// <param name="floor">
-    /// The highest position any standby reported for this term in an earlier round: a winner that died
-    /// takes its <c>status/</c> key with it, but a later candidate must still be at least that far.
+    /// The synchronous standby's position as reported for this term in an earlier round: if it won and
+    /// died, its <c>status/</c> key went with it, but a later candidate must still be at least that far.
     /// </param>
-    /// <summary>The highest position reported for the lost term in this read.</summary>
-    public static long HighestReported(ClusterView view, long term) =>
-        view.Statuses.Values.Where(s => s.Term == term && s.InRecovery).Select(s => s.ReceivePosition ?? 0).DefaultIfEmpty(0).Max();
+    /// <summary>The synchronous standby's position reported for the lost term in this read (0 when it has not reported).</summary>
+    public static long SyncReported(ClusterView view, LeaderMemory lost) =>
+        lost.SyncStandby is { } sync && view.Status(sync) is { } s && s.Term == lost.Term ? s.ReceivePosition ?? 0 : 0;
 
     public static FailoverVerdict Decide(string self, ClusterView view, LeaderMemory lost, bool preconditionsHeld, bool waitedLongEnough, long floor = 0)
     {
@@ -78,19 +77,29 @@ public static class FailoverDecision
         {
             return FailoverVerdict.Wait("own position not reported yet");
         }
-        if (mine < floor)
+        // The synchronous standby holds every acknowledged commit: while it lives it is the one to promote,
+        // even if another standby received a little more (those records were never acknowledged to anyone).
+        if (lost.SyncStandby is { } sync2 && reports.ContainsKey(sync2) && view.Alive.Contains(sync2))
+        {
+            return sync2 == self
+                ? FailoverVerdict.Race(string.Create(CultureInfo.InvariantCulture, $"the synchronous standby, at position {mine}"))
+                : FailoverVerdict.StandBy($"the synchronous standby {sync2} goes first");
+        }
+        // It is gone (it won and died, say): anyone at least as far as it was may go, the furthest first.
+        var syncFloor = lost.SyncStandby is { } gone && reports.TryGetValue(gone, out var goneAt) ? Math.Max(goneAt, floor) : floor;
+        if (mine < syncFloor)
         {
             return FailoverVerdict.StandBy(string.Create(CultureInfo.InvariantCulture,
-                $"a standby that has since gone reported position {floor}, further than this node's {mine}"));
+                $"the synchronous standby reported position {syncFloor}, further than this node's {mine}"));
         }
-        var ahead = reports.Where(r => r.Value > mine).OrderByDescending(r => r.Value).FirstOrDefault();
+        var ahead = reports.Where(r => r.Value > mine && view.Alive.Contains(r.Key)).OrderByDescending(r => r.Value).FirstOrDefault();
         if (ahead.Key is not null)
         {
             return FailoverVerdict.StandBy(string.Create(CultureInfo.InvariantCulture,
                 $"{ahead.Key} is further ahead ({ahead.Value} > {mine})"));
         }
         return FailoverVerdict.Race(string.Create(CultureInfo.InvariantCulture,
-            $"eligible at position {mine}, at least as far as {string.Join(", ", reports.Keys.Where(k => k != self).Order(StringComparer.Ordinal))}"));
+            $"eligible at position {mine}, at least as far as the synchronous standby was"));
     }
 
     private static FailoverVerdict DecideSwitchover(string self, ClusterView view, SwitchoverRecord switchover)

@@ -36,10 +36,20 @@ public sealed class FailoverDecisionTests
     }
 
     [Fact]
-    public void PotentialStandbyEquallyFar_AlsoRaces_SoEitherMayWin()
+    public void PotentialStandbyEquallyFar_LetsTheSyncStandbyGoFirst()
     {
         FailoverDecision.Decide("node3", View(positions: new() { ["node2"] = 100, ["node3"] = 100 }), Lost, false, false)
-            .Kind.ShouldBe(FailoverVerdictKind.Race);
+            .Kind.ShouldBe(FailoverVerdictKind.StandBy);
+    }
+
+    [Fact]
+    public void PotentialStandbyFurtherThanTheSyncStandby_StillLetsTheSyncStandbyGo_WhichRaces()
+    {
+        // node3 received records node2 had not acknowledged: nobody was told they were committed.
+        var view = View(positions: new() { ["node2"] = 100, ["node3"] = 120 });
+
+        FailoverDecision.Decide("node3", view, Lost, false, false).Kind.ShouldBe(FailoverVerdictKind.StandBy);
+        FailoverDecision.Decide("node2", view, Lost, false, false).Kind.ShouldBe(FailoverVerdictKind.Race);
     }
 
     [Fact]
@@ -48,7 +58,7 @@ public sealed class FailoverDecisionTests
         var verdict = FailoverDecision.Decide("node3", View(positions: new() { ["node2"] = 200, ["node3"] = 100 }), Lost, false, false);
 
         verdict.Kind.ShouldBe(FailoverVerdictKind.StandBy);
-        verdict.Reason.ShouldContain("node2 is further ahead");
+        verdict.Reason.ShouldContain("node2");
     }
 
     [Fact]
@@ -99,6 +109,7 @@ public sealed class FailoverDecisionTests
         FailoverDecision.Decide("node3", view, Lost, preconditionsHeld: true, false).Kind.ShouldBe(FailoverVerdictKind.Race);
         FailoverDecision.Decide("node3", View(alive: ["node1", "node3", "node4"], positions: new() { ["node2"] = 150, ["node3"] = 100 }),
             Lost, preconditionsHeld: true, false).Kind.ShouldBe(FailoverVerdictKind.StandBy);
+        FailoverDecision.SyncReported(View(positions: new() { ["node2"] = 150 }), Lost).ShouldBe(150);
     }
 
     [Fact]

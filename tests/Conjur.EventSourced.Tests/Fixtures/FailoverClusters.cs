@@ -1,0 +1,13 @@
+using Xunit.Abstractions;
+
+namespace Conjur.EventSourced.Tests.Fixtures;
+
+// One fresh four-node cluster per failover scenario, each on its own ports (below the ephemeral range).
+public sealed class ClusterForPostgresCrash(IMessageSink sink) : RunningCluster(sink, 30000);
+public sealed class ClusterForNodeDeath(IMessageSink sink) : RunningCluster(sink, 30200);
+public sealed class ClusterForFrozenAgent(IMessageSink sink) : RunningCluster(sink, 30400);
+public sealed class ClusterWithOneStandbyStopped(IMessageSink sink) : RunningCluster(sink, 30600);
+public sealed class ClusterLosingItsSyncStandby(IMessageSink sink) : RunningCluster(sink, 30800);
+public sealed class ClusterForWinnerDeath(IMessageSink sink) : RunningCluster(sink, 29000);
+public sealed class ClusterForControlPlaneDeath(IMessageSink sink) : RunningCluster(sink, 29200);
+public sealed class ClusterForSwitchover(IMessageSink sink) : RunningCluster(sink, 29400);

@@ -1,0 +1,47 @@
+using Conjur.EventSourced.Hosting.Processes;
+using Conjur.EventSourced.Tests.Fixtures;
+using Xunit.Abstractions;
+using static Conjur.EventSourced.Tests.Integration.Failover.Scenarios.FailoverScenario;
+
+namespace Conjur.EventSourced.Tests.Integration.Failover.Scenarios;
+
+/// <summary>
+/// Given a healthy cluster with acknowledged writes, when the master's Postgres dies and the control plane
+/// is killed (kill -9) as the saga starts, then after the control plane restarts the failover completes
+/// and every acknowledged write is on the new master.
+/// </summary>
+[Collection("clusters")]
+public sealed class ControlPlaneKilledTests(ClusterForControlPlaneDeath cluster, ITestOutputHelper output) : IClassFixture<ClusterForControlPlaneDeath>
+{
+    [Fact]
+    public async Task ControlPlaneKilledDuringTheSaga_FailoverCompletesAfterItRestarts()
+    {
+        var master = (await LeaderAsync(cluster)).ShouldNotBeNull();
+        var sync = await SyncStandbyAsync(cluster);
+        await cluster.ExecuteAsync(cluster.LoadBalancerConnectionString(), "CREATE TABLE acked (id int primary key)");
+        for (var i = 0; i < 200; i++)
+        {
+            await cluster.ExecuteAsync(cluster.LoadBalancerConnectionString(), $"INSERT INTO acked VALUES ({i})");
+        }
+
+        await BlockedFailover.KillMasterPostgresAsync(cluster, master);
+        await Wait.ForAsync("a standby to win the promotion lock", async _ => (await EtcdViewAsync(cluster)).PromotionLockHolder is not null
+                || await LeaderAsync(cluster) is not null,
+            TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(10));
+        Daemon.Kill(cluster.Launcher.ControlPlanePid.ShouldNotBeNull());
+        output.WriteLine($"control plane killed; leader now: {await LeaderAsync(cluster) ?? "none"}");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        await cluster.Launcher.StartControlPlaneAsync();
+        await Wait.ForAsync("the failover saga to complete after the restart", async _ =>
+            {
+                var list = await FailoversAsync(cluster);
+                return list.Count == 1 && list[0].GetProperty("state").GetString() == "Completed";
+            },
+            TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250));
+
+        (await LeaderAsync(cluster)).ShouldBe(sync);
+        (await cluster.ScalarAsync(cluster.NodeConnectionString(sync), "SELECT count(*) FROM acked")).ShouldBe(200L);
+        await RowReachesAsync(cluster, cluster.Config.Nodes.Select(n => n.Id).Where(id => id != sync && id != master));
+    }
+}
