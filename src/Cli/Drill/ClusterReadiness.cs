@@ -49,10 +49,19 @@ public static class ClusterReadiness
     /// Brings the old master back as a standby through the control plane (<c>POST /api/reenroll</c>) when it
     /// is not healthy, then waits for the whole cluster. A control plane without re-enrolment is a clear error.
     /// </summary>
-    public static async Task RestoreAsync(ClusterConfig config, string oldMaster, ControlPlaneClient controlPlane, TimeSpan timeout,
+    public static async Task RestoreAsync(ClusterLauncher launcher, string oldMaster, ControlPlaneClient controlPlane, TimeSpan timeout,
         Action<string> progress, CancellationToken ct)
     {
+        var config = launcher.Config;
         var health = await ClusterLauncher.HealthAsync(config.Node(oldMaster), ct);
+        if (health.StatusCode == 0)
+        {
+            // The node fault killed its agent: start it again (it stays out of service until re-enrolled).
+            progress($"starting {oldMaster}'s agent again");
+            await launcher.StartAgentAsync(config.Node(oldMaster));
+            await Hosting.Processes.Wait.UntilAsync(async c => (await ClusterLauncher.HealthAsync(config.Node(oldMaster), c)).StatusCode != 0,
+                TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250), ct);
+        }
         if (!health.Healthy)
         {
             progress($"re-enrolling {oldMaster} through the control plane");

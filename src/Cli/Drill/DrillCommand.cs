@@ -76,7 +76,7 @@ public static class DrillCommand
             }
             else
             {
-                await ClusterReadiness.RestoreAsync(config, results[^1].OldMaster, controlPlane, options.HealthyTimeout, progress, ct);
+                await ClusterReadiness.RestoreAsync(new ClusterLauncher(config), results[^1].OldMaster, controlPlane, options.HealthyTimeout, progress, ct);
             }
             var result = await new DrillRun(new ClusterLauncher(config), options, progress).ExecuteAsync(run, ct);
             results.Add(result);

@@ -145,7 +145,13 @@ public sealed class FailoverStateMachine : MassTransitStateMachine<FailoverState
                 .If(c => c.Saga.Pending.Count == 0, AfterRebase),
             When(StandbyRebaseFailed, c => c.Saga.Pending.Contains(c.Message.NodeId))
                 .Then(c => RebaseFailed(c.Saga, c.Message, FailoverSteps.Rebasing, Now))
-                .If(c => c.Saga.Pending.Count == 0, AfterRebase));
+                .If(c => c.Saga.Pending.Count == 0, AfterRebase),
+            // The new master serves: a replica that never answered (its node is down) does not undo that.
+            // It is listed as not rebased, and comes back through re-enrolment.
+            When(TimedOut, c => IsCurrent(c.Saga, c.Message))
+                .Then(c => TimedOut(c.Saga, c.Message, Now))
+                .Then(c => SilentReplicasFailed(c.Saga, $"did not answer within {_options.Rebasing.TotalSeconds:0.#} s", Now))
+                .If(_ => true, AfterRebase));
 
         During(Reenrolling,
             When(NodeReenrolled, c => c.Message.NodeId == c.Saga.FormerMaster)
@@ -159,7 +165,7 @@ public sealed class FailoverStateMachine : MassTransitStateMachine<FailoverState
                 .ThenAsync(PublishCompletedAsync)
                 .TransitionTo(Completed));
 
-        During(SteppingDown, AwaitingLock, Rebasing, Reenrolling,
+        During(SteppingDown, AwaitingLock, Reenrolling,
             When(TimedOut, c => IsCurrent(c.Saga, c.Message))
                 .Then(c => TimedOut(c.Saga, c.Message, Now))
                 .Then(c => Fail(c.Saga, c.Message.Step,

@@ -100,6 +100,16 @@ public static class FailoverTransitions
         s.Record(new RebaseRefused(s.CorrelationId, step, m.NodeId, $"{m.NodeId} could not follow the new master: {m.Reason}", now));
     }
 
+    public static void SilentReplicasFailed(FailoverState s, string reason, DateTimeOffset now)
+    {
+        foreach (var node in s.Pending.ToList())
+        {
+            s.Pending.Remove(node);
+            s.RebaseFailures[node] = reason;
+            s.Record(new RebaseRefused(s.CorrelationId, FailoverSteps.Rebasing, node, $"{node} {reason}", now));
+        }
+    }
+
     public static void ReenrollRequested(FailoverState s, DateTimeOffset now) =>
         s.Record(new ReenrollRequested(s.CorrelationId, FailoverSteps.Reenrolling, s.FormerMaster, $"asked former master {s.FormerMaster} to re-enrol as a standby of {s.NewMaster}", now));
 

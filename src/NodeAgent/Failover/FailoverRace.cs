@@ -148,7 +148,8 @@ public sealed class FailoverRace(
             FormerMaster = formerMaster,
             Term = lost.Term,
             Position = Math.Max(pg.ReceivePosition ?? 0, pg.ReplayPosition ?? 0),
-            Replicas = view.Members.Keys.Where(id => id != node.Id && id != formerMaster).Order(StringComparer.Ordinal).ToList(),
+            // Only the replicas that are alive now: one whose node is down is re-enrolled when it returns.
+            Replicas = view.Members.Keys.Where(id => id != node.Id && id != formerMaster && view.Alive.Contains(id)).Order(StringComparer.Ordinal).ToList(),
             AcquiredAt = DateTimeOffset.UtcNow,
         });
         return $"won the promotion lock: {reason}";
