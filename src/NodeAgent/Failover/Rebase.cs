@@ -90,24 +90,28 @@ public sealed class Rebase(
         try
         {
             await postgres.StopAsync(ct);
-            string method;
+            var role = view.Member(node.Id)?.Role is { } r && r != NodeRoles.Master ? r : NodeRoles.Standby;
+            var settings = cycle.SettingsFor(role, view);
             try
             {
                 await postgres.RewindAsync(source.Host, source.PostgresPort, ct);
-                method = RebaseMethods.Rewound;
+                await PostgresTools.WriteManagedConfAsync(postgres.DataDir, settings, ct);
+                await postgres.StartAsync(settings, ct);
+                cycle.Applied(settings);
+                return RebaseMethods.Rewound;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                log.LogWarning("pg_rewind failed ({Error}): cloning again from {Master}", e.Message, master);
-                await postgres.CloneAsync(source.Host, source.PostgresPort, ct);
-                method = RebaseMethods.Cloned;
+                // pg_rewind refused, or the rewound server would not start (a history it cannot follow,
+                // seen after repeated failovers of one node): a fresh copy of the master always works.
+                log.LogWarning("rewinding failed ({Error}): cloning again from {Master}", e.Message, master);
+                await postgres.StopAsync(ct);
             }
-            var role = view.Member(node.Id)?.Role is { } r && r != NodeRoles.Master ? r : NodeRoles.Standby;
-            var settings = cycle.SettingsFor(role, view);
+            await postgres.CloneAsync(source.Host, source.PostgresPort, ct);
             await PostgresTools.WriteManagedConfAsync(postgres.DataDir, settings, ct);
             await postgres.StartAsync(settings, ct);
             cycle.Applied(settings);
-            return method;
+            return RebaseMethods.Cloned;
         }
         finally
         {
