@@ -82,6 +82,11 @@ public static class HaProxyConfig
         // haproxy does not hand it to the new master when that one comes up: end the wait early so the
         // client reconnects within ~100 ms of the promotion rather than after a whole connect timeout.
         s.AppendLine("    timeout queue 100ms");
+        // After a refused connection haproxy waits min(timeout connect, 1 s) before retrying: with the
+        // 1 s default, a client that connects in the instant a dead master is still marked up waits 2 s
+        // (two retries). A loopback or LAN connect takes well under 250 ms; retry elsewhere at once.
+        s.AppendLine("    timeout connect 250ms");
+        s.AppendLine("    option redispatch 1");
         // Postgres itself cannot say who is master: the node agent's /health can, on its HTTP port.
         s.AppendLine("    option httpchk GET /health");
         s.AppendLine("    http-check expect status 200");
