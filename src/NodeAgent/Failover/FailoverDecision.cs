@@ -67,11 +67,6 @@ public static class FailoverDecision
                     ? FailoverVerdict.Blocked($"the synchronous standby {sync} did not report its position after {lost.LeaderId} was lost")
                     : FailoverVerdict.Wait($"waiting for the synchronous standby {sync} to report its position");
             }
-            var missing = failoverSet.Where(id => view.Alive.Contains(id) && !reports.ContainsKey(id)).ToList();
-            if (missing.Count > 0 && !waitedLongEnough)
-            {
-                return FailoverVerdict.Wait($"waiting for {string.Join(", ", missing)} to report its position");
-            }
         }
         if (!reports.TryGetValue(self, out var mine))
         {
@@ -79,11 +74,11 @@ public static class FailoverDecision
         }
         // The synchronous standby holds every acknowledged commit: while it lives it is the one to promote,
         // even if another standby received a little more (those records were never acknowledged to anyone).
-        if (lost.SyncStandby is { } sync2 && reports.ContainsKey(sync2) && view.Alive.Contains(sync2))
+        if (lost.SyncStandby is { } syncStandby && reports.ContainsKey(syncStandby) && view.Alive.Contains(syncStandby))
         {
-            return sync2 == self
+            return syncStandby == self
                 ? FailoverVerdict.Race(string.Create(CultureInfo.InvariantCulture, $"the synchronous standby, at position {mine}"))
-                : FailoverVerdict.StandBy($"the synchronous standby {sync2} goes first");
+                : FailoverVerdict.StandBy($"the synchronous standby {syncStandby} goes first");
         }
         // It is gone (it won and died, say): anyone at least as far as it was may go, the furthest first.
         var syncFloor = lost.SyncStandby is { } gone && reports.TryGetValue(gone, out var goneAt) ? Math.Max(goneAt, floor) : floor;

@@ -123,6 +123,8 @@ public sealed class Rebase(
     public async Task<bool> FollowsAsync(int timeline, TimeSpan within, CancellationToken ct)
     {
         var until = DateTimeOffset.UtcNow + within;
+        // One wake-up so the cycle points Postgres at the new master now rather than at its next tick.
+        trigger.Pulse();
         while (DateTimeOffset.UtcNow < until)
         {
             var pg = await probe.ProbeAsync(ct);
@@ -130,7 +132,6 @@ public sealed class Rebase(
             {
                 return true;
             }
-            trigger.Pulse();
             await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
         }
         return false;
