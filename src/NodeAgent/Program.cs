@@ -2,6 +2,7 @@ using ConfigurationException = Conjur.EventSourced.Hosting.Topology.Configuratio
 using Conjur.EventSourced.Hosting.Etcd;
 using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
+using Conjur.EventSourced.NodeAgent.Audit;
 using Conjur.EventSourced.NodeAgent.Failover;
 using Conjur.EventSourced.NodeAgent.Ha;
 using Conjur.EventSourced.NodeAgent.Health;
@@ -51,6 +52,7 @@ builder.Services.AddSingleton<AgentGate>();
 builder.Services.AddSingleton<CycleTrigger>();
 builder.Services.AddSingleton<HaCycle>();
 builder.Services.AddFailover();
+builder.Services.AddAudit();
 builder.Services.AddSingleton<HeartbeatQueue>();
 builder.Services.AddHostedService<HaLoop>();
 builder.Services.AddHostedService<ClusterWatch>();
