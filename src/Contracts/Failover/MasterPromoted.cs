@@ -12,4 +12,11 @@ public sealed record MasterPromoted
     /// <summary>Where the new timeline forked (bytes): a replica with WAL past it has diverged and needs pg_rewind.</summary>
     public required long SwitchPosition { get; init; }
     public required DateTimeOffset PromotedAt { get; init; }
+
+    /// <summary>
+    /// True when the winner of the promotion lock promoted itself because the saga's command did not come
+    /// in time (control plane down or slow); the saga then confirms the step instead of commanding it.
+    /// Added in version 1.1: absent (false) from older agents.
+    /// </summary>
+    public bool SelfPromoted { get; init; }
 }

@@ -79,7 +79,8 @@ public static class FailoverTransitions
         s.Replicas = [.. s.Pending];
         s.Deadline = null;
         s.Record(new PromotionConfirmed(s.CorrelationId, FailoverSteps.Promoting, m.NodeId,
-            $"{m.NodeId} is master on timeline {m.Timeline}, switch position {m.SwitchPosition}", now));
+            $"{m.NodeId} is master on timeline {m.Timeline}, switch position {m.SwitchPosition}"
+            + (m.SelfPromoted ? " (it promoted itself: the saga's command had not reached it in time)" : ""), now));
         foreach (var replica in s.Pending)
         {
             s.Record(new RebaseRequested(s.CorrelationId, FailoverSteps.Rebasing, replica, $"asked {replica} to follow {m.NodeId} on timeline {m.Timeline}", now));

@@ -56,4 +56,12 @@ public sealed record FailoverConfig
 
     /// <summary>How long, after the leader is lost, a standby waits for the others to report their final positions before deciding.</summary>
     public int DecisionWaitMs { get; init; } = 1500;
+
+    /// <summary>
+    /// How long the winner of the promotion lock waits for the failover saga's <c>PromoteStandby</c>
+    /// before it promotes itself (etcd still decides: the same transaction, under the lock it holds).
+    /// A control plane that is down, or slow on its first failover, then costs at most this much.
+    /// 0 or less: never; the winner waits for the saga for as long as it holds the lock.
+    /// </summary>
+    public int SelfPromoteAfterMs { get; init; } = 1000;
 }

@@ -17,6 +17,7 @@ public static class AgentCommands
         services.AddSingleton<Reenrollment>();
         services.AddSingleton<FailoverEvents>();
         services.AddHostedService(sp => sp.GetRequiredService<FailoverEvents>());
+        services.AddHostedService<SelfPromotion>();
         return services;
     }
 

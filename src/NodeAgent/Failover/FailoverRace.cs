@@ -133,11 +133,11 @@ public sealed class FailoverRace(
 
     private async Task<string> RaceAsync(ClusterView view, LeaderMemory lost, Guid failoverId, PostgresState pg, string reason, CancellationToken ct)
     {
-        if (!await promotionLock.TryAcquireAsync(failoverId, ct))
+        var formerMaster = view.Switchover?.From ?? lost.LeaderId;
+        if (!await promotionLock.TryAcquireAsync(failoverId, formerMaster, ct))
         {
             return "lost the race for the promotion lock";
         }
-        var formerMaster = view.Switchover?.From ?? lost.LeaderId;
         log.LogWarning("won the promotion lock ({Reason})", reason);
         events.Publish(new PromotionLockAcquired
         {

@@ -31,12 +31,17 @@ public sealed class Promotion(
 {
     private MasterPromoted? _done;
 
-    public async Task<object> PromoteAsync(PromoteStandby command, CancellationToken ct)
+    /// <summary>
+    /// Promotes this node for <paramref name="command"/>, or answers it again if that is already done.
+    /// <paramref name="selfInitiated"/>: the saga's command did not come in time and the agent acts on its own
+    /// (<see cref="SelfPromotion"/>); the checks and the etcd transaction are the same.
+    /// </summary>
+    public async Task<object> PromoteAsync(PromoteStandby command, CancellationToken ct, bool selfInitiated = false)
     {
         using var turn = await gate.EnterAsync("promoting", TimeSpan.FromSeconds(10), ct);
         try
         {
-            return await PromoteLockedAsync(command, ct);
+            return await PromoteLockedAsync(command, selfInitiated, ct);
         }
         finally
         {
@@ -44,13 +49,21 @@ public sealed class Promotion(
         }
     }
 
-    private async Task<object> PromoteLockedAsync(PromoteStandby command, CancellationToken ct)
+    private async Task<object> PromoteLockedAsync(PromoteStandby command, bool selfInitiated, CancellationToken ct)
     {
         var view = ClusterView.From(keys, await etcd.GetPrefixAsync(keys.Prefix, ct));
         var pg = await probe.ProbeAsync(ct);
-        if (_done is { } done && done.FailoverId == command.FailoverId && view.LeaderId == node.Id && pg.Running && !pg.InRecovery)
+        var alreadyMaster = view.LeaderId == node.Id && pg.Running && !pg.InRecovery && command.FormerMaster != node.Id;
+        if (_done is { } done && done.FailoverId == command.FailoverId && alreadyMaster)
         {
             return done;
+        }
+        if (alreadyMaster)
+        {
+            // Promoted for this failover before an agent restart (the answer was lost with the process), or by
+            // itself while the control plane was away: the step is done, say so rather than refuse it.
+            log.LogInformation("PromoteStandby for failover {FailoverId}: already the master", command.FailoverId);
+            return Promoted(command, pg, pg.Timeline is { } tl ? postgres.SwitchPointOf(tl) ?? 0 : 0, selfInitiated);
         }
         string? refusal = (view, pg) switch
         {
@@ -128,19 +141,22 @@ public sealed class Promotion(
             Outcome = "promoted",
             UpdatedAt = DateTimeOffset.UtcNow,
         });
-        _done = new MasterPromoted
-        {
-            FailoverId = command.FailoverId,
-            ClusterId = config.ClusterId,
-            NodeId = node.Id,
-            FormerMaster = command.FormerMaster,
-            Timeline = pg.Timeline ?? 0,
-            SwitchPosition = switchPosition,
-            PromotedAt = DateTimeOffset.UtcNow,
-        };
-        log.LogWarning("promoted: master on timeline {Timeline}", _done.Timeline);
+        _done = Promoted(command, pg, switchPosition, selfInitiated);
+        log.LogWarning("promoted{How}: master on timeline {Timeline}", selfInitiated ? " (by itself, without the saga's command)" : "", _done.Timeline);
         return _done;
     }
+
+    private MasterPromoted Promoted(PromoteStandby command, PostgresState pg, long switchPosition, bool selfPromoted) => new()
+    {
+        FailoverId = command.FailoverId,
+        ClusterId = config.ClusterId,
+        NodeId = node.Id,
+        FormerMaster = command.FormerMaster,
+        Timeline = pg.Timeline ?? 0,
+        SwitchPosition = switchPosition,
+        PromotedAt = DateTimeOffset.UtcNow,
+        SelfPromoted = selfPromoted,
+    };
 
     private async Task<PromotionFailed> FailAsync(PromoteStandby command, string reason, CancellationToken ct)
     {

@@ -14,7 +14,11 @@ public sealed class PromotionLock(EtcdSession etcd, ClusterKeys keys, ClusterCon
     public Guid FailoverId { get; private set; }
     public bool Held => LeaseId != 0;
 
-    public async Task<bool> TryAcquireAsync(Guid failoverId, CancellationToken ct)
+    /// <summary>When this node took the lock, and whom it replaces: what a self-promotion needs.</summary>
+    public DateTimeOffset AcquiredAt { get; private set; }
+    public string FormerMaster { get; private set; } = "";
+
+    public async Task<bool> TryAcquireAsync(Guid failoverId, string formerMaster, CancellationToken ct)
     {
         if (Held)
         {
@@ -32,6 +36,8 @@ public sealed class PromotionLock(EtcdSession etcd, ClusterKeys keys, ClusterCon
         }
         LeaseId = lease;
         FailoverId = failoverId;
+        FormerMaster = formerMaster;
+        AcquiredAt = DateTimeOffset.UtcNow;
         return true;
     }
 

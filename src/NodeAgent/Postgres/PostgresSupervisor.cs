@@ -23,6 +23,13 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
     public string LogFile => Path.Combine(NodeDir, "postgres.log");
     public bool IsInitialised => PostgresTools.IsInitialised(DataDir);
 
+    /// <summary>Where <paramref name="timeline"/> forked from its parent, from its history file; null when unknown.</summary>
+    public long? SwitchPointOf(int timeline)
+    {
+        var file = Path.Combine(DataDir, "pg_wal", TimelineHistory.FileName(timeline));
+        return File.Exists(file) ? TimelineHistory.SwitchPoint(File.ReadAllText(file)) : null;
+    }
+
     /// <summary>Raised on the postmaster's exit, so the HA loop reacts at once instead of at its next tick.</summary>
     public event Action? PostgresExited;
 
