@@ -51,8 +51,11 @@ public sealed class Promotion(
 
     private async Task<object> PromoteLockedAsync(PromoteStandby command, bool selfInitiated, CancellationToken ct)
     {
-        var view = ClusterView.From(keys, await etcd.GetPrefixAsync(keys.Prefix, ct));
-        var pg = await probe.ProbeAsync(ct);
+        // Every millisecond here is write outage: read etcd and Postgres at the same time.
+        var reading = etcd.GetPrefixAsync(keys.Prefix, ct);
+        var probing = probe.ProbeAsync(ct);
+        var view = ClusterView.From(keys, await reading);
+        var pg = await probing;
         var alreadyMaster = view.LeaderId == node.Id && pg.Running && !pg.InRecovery && command.FormerMaster != node.Id;
         if (_done is { } done && done.FailoverId == command.FailoverId && alreadyMaster)
         {
@@ -113,11 +116,11 @@ public sealed class Promotion(
         var members = new Dictionary<string, MemberRecord>(view.Members) { [node.Id] = masterRecord };
         members.Remove(command.FormerMaster);
         var settings = cycle.SettingsFor(NodeRoles.Master, view with { LeaderId = node.Id, Members = members });
+        int timeline;
         try
         {
-            await postgres.ApplyAsync(settings, ct);
+            timeline = await postgres.PromoteAsync(settings, ct);
             cycle.Applied(settings);
-            await postgres.PromoteAsync(ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -127,8 +130,9 @@ public sealed class Promotion(
             return await FailAsync(command, $"pg_promote failed: {e.Message}", ct);
         }
 
-        pg = await probe.ProbeAsync(ct);
-        // Say so on /health now rather than at the next cycle: HAProxy moves traffic on the next check.
+        // Say so on /health now rather than at the next cycle (which probes Postgres afresh): HAProxy moves
+        // traffic on its next check.
+        pg = pg with { InRecovery = false, Timeline = timeline, CurrentWalPosition = switchPosition, ReceiverStatus = null, ObservedAt = DateTimeOffset.UtcNow };
         state.Set(state.Current with
         {
             Role = NodeRoles.Master,

@@ -172,11 +172,21 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
         }
     }
 
-    /// <summary>Leaves recovery: <c>pg_promote</c>, waiting (bounded) until the server is writable on its new timeline.</summary>
-    public async Task PromoteAsync(CancellationToken ct)
+    /// <summary>
+    /// Leaves recovery on one connection: writes <paramref name="settings"/> (the master's, with its
+    /// synchronous standbys named) and reloads them, then <c>pg_promote</c>, waiting (bounded) until the
+    /// server is writable. The postmaster handles the reload's signal before the promotion's, so the first
+    /// session of the new master already waits for a synchronous standby. Returns the new timeline.
+    /// </summary>
+    public async Task<int> PromoteAsync(IReadOnlyDictionary<string, string> settings, CancellationToken ct)
     {
+        await PostgresTools.WriteManagedConfAsync(DataDir, settings, ct);
         await using var conn = new NpgsqlConnection(PostgresTools.ConnectionString(config, "127.0.0.1", node.PostgresPort, "postgres", 2));
         await conn.OpenAsync(ct);
+        await using (var reload = new NpgsqlCommand("SELECT pg_reload_conf()", conn))
+        {
+            await reload.ExecuteNonQueryAsync(ct);
+        }
         // pg_promote's own wait polls every 100 ms; polling ourselves every 10 ms takes that off the outage.
         await using (var promote = new NpgsqlCommand("SELECT pg_promote(false)", conn))
         {
@@ -192,6 +202,9 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
             }
             await Task.Delay(TimeSpan.FromMilliseconds(10), ct);
         }
+        // No checkpoint on the new timeline yet: read it from the current WAL file's name.
+        await using var timeline = new NpgsqlCommand("SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int", conn);
+        return (int)(await timeline.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>
