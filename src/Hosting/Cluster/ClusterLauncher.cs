@@ -43,7 +43,7 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         var members = await seeding;
 
         _progress("starting the control plane and HAProxy");
-        await StartControlPlaneAsync();
+        await StartControlPlaneProcessAsync();
         await LoadBalancer.StartAsync(ct);
 
         // After a failover the master is the promoted node, and a removed old master waits to be re-enrolled.
@@ -98,8 +98,25 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         return await Membership.CurrentAsync(etcd, config, ct);
     }
 
-    /// <summary>Starts the control plane unless it runs (its PID file says so); it resumes unfinished failover sagas from Marten.</summary>
-    public Task StartControlPlaneAsync() =>
+    /// <summary>Starts the control plane unless it runs (its PID file says so) and waits until it answers HTTP; it resumes unfinished failover sagas from Marten.</summary>
+    public async Task StartControlPlaneAsync(CancellationToken ct = default)
+    {
+        await StartControlPlaneProcessAsync();
+        await Wait.ForAsync("the control plane to answer HTTP", async c =>
+        {
+            try
+            {
+                using var response = await Http.GetAsync($"{config.ControlPlane.Url}/api/cluster", c);
+                return true;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100), ct);
+    }
+
+    private Task StartControlPlaneProcessAsync() =>
         StartDaemonAsync("dotnet", [Binaries.ControlPlaneDll, "--config", config.ConfigPath], ControlPlanePidFile, ControlPlaneLogFile);
 
     public int? ControlPlanePid => Daemon.ReadPid(ControlPlanePidFile) is { } pid && Daemon.IsRunning(pid) ? pid : null;
