@@ -1,0 +1,48 @@
+using Conjur.EventSourced.NodeAgent.Ha;
+
+namespace Conjur.EventSourced.NodeAgent.Secrets.Api;
+
+/// <summary>
+/// Decides, before any secrets endpoint runs, whether this node serves the request: a node that is not
+/// accepting requests (a standby, a fenced or stepping-down master, an unhealthy follower) answers 503;
+/// a write reaching a follower is forwarded to the master through the load balancer; everything else
+/// runs here (reads and authentication on followers and the master, writes on the master).
+/// </summary>
+public sealed class RoleGate(RequestDelegate next)
+{
+    public const string ForwardedHeader = "X-Conjur-Forwarded-By";
+
+    public static bool IsSecretsPath(PathString path) =>
+        path.StartsWithSegments("/authn") || path.StartsWithSegments("/secrets") || path.StartsWithSegments("/whoami")
+        || path.StartsWithSegments("/resources") || path.StartsWithSegments("/policies") || path.StartsWithSegments("/internal/accounts");
+
+    /// <summary>Requests that change the policy database: they run on the master only.</summary>
+    public static bool IsWrite(HttpRequest r) =>
+        (r.Path.StartsWithSegments("/secrets") && HttpMethods.IsPost(r.Method) && r.Path.Value!.Count(c => c == '/') >= 4)
+        || (r.Path.StartsWithSegments("/policies") && !HttpMethods.IsGet(r.Method))
+        || (r.Path.StartsWithSegments("/internal/accounts") && HttpMethods.IsPost(r.Method));
+
+    public async Task InvokeAsync(HttpContext http, NodeState state, WriteForwarder forwarder)
+    {
+        var s = state.Current;
+        if (!s.AcceptingRequestsAt(DateTimeOffset.UtcNow))
+        {
+            await ConjurErrors.Unavailable(s.Role == "standby"
+                ? "not accepting requests: this node is a standby"
+                : $"not accepting requests: {s.Problem ?? "the leader lease was not renewed in time"}").ExecuteAsync(http);
+            return;
+        }
+        if (IsWrite(http.Request) && s.Role != "master")
+        {
+            // A forwarded write that lands on a non-master again (a load balancer mid-failover) is refused, never bounced on.
+            if (s.Role == "follower" && !http.Request.Headers.ContainsKey(ForwardedHeader))
+            {
+                await forwarder.ForwardAsync(http, s.NodeId);
+                return;
+            }
+            await ConjurErrors.Unavailable($"not accepting requests: this node is a {s.Role} and takes no writes").ExecuteAsync(http);
+            return;
+        }
+        await next(http);
+    }
+}
