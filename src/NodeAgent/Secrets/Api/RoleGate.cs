@@ -8,7 +8,7 @@ namespace Conjur.EventSourced.NodeAgent.Secrets.Api;
 /// a write reaching a follower is forwarded to the master through the load balancer; everything else
 /// runs here (reads and authentication on followers and the master, writes on the master).
 /// </summary>
-public sealed class RoleGate(RequestDelegate next)
+public sealed class RoleGate(RequestDelegate next, ILogger<RoleGate> log)
 {
     public const string ForwardedHeader = "X-Conjur-Forwarded-By";
 
@@ -43,6 +43,21 @@ public sealed class RoleGate(RequestDelegate next)
             await ConjurErrors.Unavailable($"not accepting requests: this node is a {s.Role} and takes no writes").ExecuteAsync(http);
             return;
         }
-        await next(http);
+        try
+        {
+            await next(http);
+        }
+        catch (Npgsql.NpgsqlException e) when (!http.Response.HasStarted)
+        {
+            // The local Postgres is away (restarting, being rebased): a client retries elsewhere or later.
+            log.LogWarning("secrets API {Method} {Path}: database unavailable: {Error}", http.Request.Method, http.Request.Path, e.Message);
+            await ConjurErrors.Unavailable("not accepting requests: the database is unavailable").ExecuteAsync(http);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && !http.Response.HasStarted)
+        {
+            // Only the type and message: neither ever carries a request body (values are sent as parameters, which Npgsql does not log).
+            log.LogError("secrets API {Method} {Path} failed: {Type}: {Error}", http.Request.Method, http.Request.Path, e.GetType().Name, e.Message);
+            await ConjurErrors.Error(StatusCodes.Status500InternalServerError, "internal_error", "internal error: see the node agent's log").ExecuteAsync(http);
+        }
     }
 }

@@ -99,9 +99,8 @@ public sealed class SecretsStore : IAsyncDisposable
         }
         await using (var cmd = new NpgsqlCommand("""
             INSERT INTO secrets_resources (resource_id, account, kind, owner_id, policy_id, api_key_hash) VALUES
-                ($1, $3, 'user', $2, $2, $4),
-                ($2, $3, 'policy', $1, $2, NULL);
-            INSERT INTO secrets_memberships (role_id, member_id, policy_id) VALUES ($2, $1, $2);
+                ($1, $3, 'user', $2, $1, $4),
+                ($2, $3, 'policy', $1, $2, NULL)
             """, conn, tx))
         {
             cmd.Parameters.AddWithValue(admin);
@@ -110,6 +109,8 @@ public sealed class SecretsStore : IAsyncDisposable
             cmd.Parameters.AddWithValue(ApiKeys.Hash(apiKey));
             await cmd.ExecuteNonQueryAsync(ct);
         }
+        // The admin belongs to no policy (its own id stands in), so replacing the root policy never removes it or its ownership.
+        await Exec(conn, tx, "INSERT INTO secrets_memberships (role_id, member_id, policy_id) VALUES ($1, $2, $2)", ct, root, admin);
         await tx.CommitAsync(ct);
         return apiKey;
     }
@@ -189,17 +190,9 @@ public sealed class SecretsStore : IAsyncDisposable
             cmd.Parameters.AddWithValue(resourceId);
             version = (int)(await cmd.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException($"{resourceId} vanished"));
         }
-        await using (var cmd = new NpgsqlCommand("""
-            INSERT INTO secrets_values (resource_id, version, sealed) VALUES ($1, $2, $3);
-            DELETE FROM secrets_values WHERE resource_id = $1 AND version <= $2 - $4;
-            """, conn, tx))
-        {
-            cmd.Parameters.AddWithValue(resourceId);
-            cmd.Parameters.AddWithValue(version);
-            cmd.Parameters.AddWithValue(_cipher.Seal(plaintext, DataCipher.VariableBinding(resourceId, version)));
-            cmd.Parameters.AddWithValue(Schema.KeptVersions);
-            await cmd.ExecuteNonQueryAsync(ct);
-        }
+        await Exec(conn, tx, "INSERT INTO secrets_values (resource_id, version, sealed) VALUES ($1, $2, $3)", ct,
+            resourceId, version, _cipher.Seal(plaintext, DataCipher.VariableBinding(resourceId, version)));
+        await Exec(conn, tx, "DELETE FROM secrets_values WHERE resource_id = $1 AND version <= $2", ct, resourceId, version - Schema.KeptVersions);
         await tx.CommitAsync(ct);
         return version;
     }
@@ -264,14 +257,22 @@ public sealed class SecretsStore : IAsyncDisposable
         if (replace)
         {
             // Whatever this policy declared before and no longer does goes, with its values, grants and permissions.
-            await Exec(conn, tx, """
-                CREATE TEMP TABLE gone ON COMMIT DROP AS
-                    SELECT resource_id FROM secrets_resources WHERE policy_id = $1 AND resource_id <> $1 AND NOT (resource_id = ANY($2));
-                DELETE FROM secrets_values WHERE resource_id IN (SELECT resource_id FROM gone);
-                DELETE FROM secrets_permissions WHERE resource_id IN (SELECT resource_id FROM gone) OR role_id IN (SELECT resource_id FROM gone) OR policy_id = $1;
-                DELETE FROM secrets_memberships WHERE role_id IN (SELECT resource_id FROM gone) OR member_id IN (SELECT resource_id FROM gone) OR policy_id = $1;
-                DELETE FROM secrets_resources WHERE resource_id IN (SELECT resource_id FROM gone);
-                """, ct, policyId, declared);
+            var gone = new List<string>();
+            await using (var cmd = new NpgsqlCommand("SELECT resource_id FROM secrets_resources WHERE policy_id = $1 AND resource_id <> $1 AND NOT (resource_id = ANY($2))", conn, tx))
+            {
+                cmd.Parameters.AddWithValue(policyId);
+                cmd.Parameters.AddWithValue(declared);
+                await using var r = await cmd.ExecuteReaderAsync(ct);
+                while (await r.ReadAsync(ct))
+                {
+                    gone.Add(r.GetString(0));
+                }
+            }
+            var goneIds = gone.ToArray();
+            await Exec(conn, tx, "DELETE FROM secrets_values WHERE resource_id = ANY($1)", ct, goneIds);
+            await Exec(conn, tx, "DELETE FROM secrets_permissions WHERE resource_id = ANY($1) OR role_id = ANY($1) OR policy_id = $2", ct, goneIds, policyId);
+            await Exec(conn, tx, "DELETE FROM secrets_memberships WHERE role_id = ANY($1) OR member_id = ANY($1) OR policy_id = $2", ct, goneIds, policyId);
+            await Exec(conn, tx, "DELETE FROM secrets_resources WHERE resource_id = ANY($1)", ct, goneIds);
         }
         var created = new List<(string, string)>();
         foreach (var d in doc.Declarations)
