@@ -22,10 +22,22 @@ public sealed class RoleGate(RequestDelegate next, ILogger<RoleGate> log)
         || (r.Path.StartsWithSegments("/policies") && !HttpMethods.IsGet(r.Method))
         || (r.Path.StartsWithSegments("/internal/accounts") && HttpMethods.IsPost(r.Method));
 
+    /// <summary>
+    /// Whether this node answers secrets requests now. The master: while it may write (lease held,
+    /// not fenced). A follower: while its replica runs, even cut from the master (reads then serve the
+    /// last replicated state, as Conjur followers do, and authentication needs no write), so a master's
+    /// death does not stop reads. A standby never.
+    /// </summary>
+    public static bool Serves(NodeSnapshot s, DateTimeOffset now) => s.Role switch
+    {
+        "follower" => s.Postgres.Running && s.IsMember && !s.Fenced,
+        _ => s.AcceptingRequestsAt(now),
+    };
+
     public async Task InvokeAsync(HttpContext http, NodeState state, WriteForwarder forwarder)
     {
         var s = state.Current;
-        if (!s.AcceptingRequestsAt(DateTimeOffset.UtcNow))
+        if (!Serves(s, DateTimeOffset.UtcNow))
         {
             await ConjurErrors.Unavailable(s.Role == "standby"
                 ? "not accepting requests: this node is a standby"
