@@ -19,6 +19,27 @@ public static class PolicyParser
 
     public static PolicyDocument Parse(string yaml, string account, string policyId)
     {
+        // The event parser first: it reports every syntax error with its position, where the node model
+        // can fail on some (an unclosed flow sequence) with no position at all.
+        var last = Mark.Empty;
+        try
+        {
+            var events = new Parser(new StringReader(yaml));
+            while (events.MoveNext())
+            {
+                last = events.Current!.End;
+            }
+        }
+        catch (YamlException e)
+        {
+            throw new PolicyException(FirstLine(e.InnerException?.Message ?? e.Message), e.Start.Line, e.Start.Column);
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner gives up on some broken input (an unclosed '[' before a new key) without a
+            // position: the error is after the last well-formed part.
+            throw new PolicyException("malformed YAML after this point", last.Line, last.Column);
+        }
         var stream = new YamlStream();
         try
         {
@@ -27,6 +48,10 @@ public static class PolicyParser
         catch (YamlException e)
         {
             throw new PolicyException(FirstLine(e.InnerException?.Message ?? e.Message), e.Start.Line, e.Start.Column);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new PolicyException("malformed YAML", last.Line, last.Column);
         }
         var parser = new Walker(account);
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: "" or null })
