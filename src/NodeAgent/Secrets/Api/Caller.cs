@@ -25,14 +25,23 @@ public sealed record Caller(ResourceId Role, AccessToken.Claims Claims)
         return new Caller(ResourceId.FromLogin(claims.Account, claims.Login), claims);
     }
 
-    /// <summary>The client's address: the load balancer's <c>X-Forwarded-For</c> when it came through it (or a follower's forwarding).</summary>
+    /// <summary>
+    /// The client's address. Behind the load balancer, the last <c>X-Forwarded-For</c> entry is the one HAProxy
+    /// added (earlier ones are whatever the client sent, so not trusted); a write a follower forwarded carries
+    /// the follower's own entry before HAProxy's, naming the original client.
+    /// </summary>
     public static string ClientIp(HttpContext http)
     {
         var remote = http.Connection.RemoteIpAddress;
-        if (remote is not null && System.Net.IPAddress.IsLoopback(remote)
-            && http.Request.Headers["X-Forwarded-For"].ToString() is { Length: > 0 } forwarded)
+        if (remote is not null && System.Net.IPAddress.IsLoopback(remote))
         {
-            return forwarded.Split(',')[0].Trim();
+            var entries = http.Request.Headers["X-Forwarded-For"].SelectMany(v => (v ?? "").Split(','))
+                .Select(e => e.Trim()).Where(e => e.Length > 0).ToList();
+            var skip = http.Request.Headers.ContainsKey(RoleGate.ForwardedHeader) ? 2 : 1;
+            if (entries.Count >= skip)
+            {
+                return entries[^skip];
+            }
         }
         return remote?.ToString() ?? "unknown";
     }
