@@ -11,10 +11,12 @@ declare -A package_for=(
   [rabbitmq-server]=rabbitmq-server
   [/usr/lib/postgresql/15/bin/postgres]=postgresql-15
   [setpriv]=util-linux
+  [jq]=jq
+  [curl]=curl
 )
 
 missing=()
-for cmd in etcd etcdctl haproxy rabbitmq-server /usr/lib/postgresql/15/bin/postgres setpriv; do
+for cmd in etcd etcdctl haproxy rabbitmq-server /usr/lib/postgresql/15/bin/postgres setpriv jq curl; do
   # rabbitmq-server and haproxy live in /usr/sbin, which a non-root PATH may lack.
   if ! PATH="$PATH:/usr/sbin:/sbin" command -v "$cmd" >/dev/null 2>&1; then
     missing+=("${package_for[$cmd]}")

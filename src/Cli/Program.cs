@@ -5,13 +5,14 @@ using Conjur.EventSourced.Cli.Commands;
 using Conjur.EventSourced.Cli.ControlPlaneApi;
 using Conjur.EventSourced.Cli.Drill;
 using Conjur.EventSourced.Cli.Failovers;
+using Conjur.EventSourced.Cli.Secrets;
 using Conjur.EventSourced.Hosting.Cluster;
 using Conjur.EventSourced.Hosting.Topology;
 using Spectre.Console;
 
 namespace Conjur.EventSourced.Cli;
 
-/// <summary>The operator's entry point: <c>cluster up | status | down | drill | switchover | promote | reenroll | failovers</c>.</summary>
+/// <summary>The operator's entry point: <c>cluster up | status | down | drill | switchover | promote | reenroll | failovers | account create | bench secrets</c>.</summary>
 public static class Program
 {
     private static readonly Option<string?> StateOption = new("--state")
@@ -32,6 +33,8 @@ public static class Program
         root.Subcommands.Add(PromoteCommand.Create());
         root.Subcommands.Add(ReenrollCommand.Create());
         root.Subcommands.Add(FailoversCommand.Create());
+        root.Subcommands.Add(AccountCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return await root.Parse(args).InvokeAsync();
     }
 
@@ -123,7 +126,7 @@ public static class Program
             return 2;
         }
         catch (Exception e) when (e is TimeoutException or Hosting.Processes.CommandFailedException or FileNotFoundException
-                                       or ControlPlaneException or DrillException or Hosting.Etcd.EtcdUnavailableException)
+                                       or ControlPlaneException or DrillException or Hosting.Etcd.EtcdUnavailableException or SecretsApiException or HttpRequestException)
         {
             await Console.Error.WriteLineAsync($"cluster: {e.Message}");
             return 1;

@@ -8,6 +8,7 @@ using Conjur.EventSourced.NodeAgent.Ha;
 using Conjur.EventSourced.NodeAgent.Health;
 using Conjur.EventSourced.NodeAgent.Heartbeats;
 using Conjur.EventSourced.NodeAgent.Postgres;
+using Conjur.EventSourced.NodeAgent.Secrets;
 using MassTransit;
 
 // The node agent: one per node. Usage: NodeAgent --config <state>/cluster.json --node <id>
@@ -25,6 +26,8 @@ try
     node = config.Node(nodeId);
     // Fail at start, with the file's name, rather than at the first broker login.
     _ = config.RabbitMqPassword();
+    // The secrets API's data key: without it no stored value can be read, so refuse to start.
+    _ = config.DataKey();
 }
 catch (ConfigurationException e)
 {
@@ -53,6 +56,7 @@ builder.Services.AddSingleton<CycleTrigger>();
 builder.Services.AddSingleton<HaCycle>();
 builder.Services.AddFailover();
 builder.Services.AddAudit();
+builder.Services.AddSecrets(config);
 builder.Services.AddSingleton<HeartbeatQueue>();
 builder.Services.AddHostedService<HaLoop>();
 builder.Services.AddHostedService<ClusterWatch>();
@@ -82,5 +86,6 @@ builder.Services.Configure<MassTransitHostOptions>(o =>
 
 var app = builder.Build();
 app.MapHealth();
+app.MapSecrets();
 await app.RunAsync();
 return 0;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Conjur.EventSourced.Hosting.Etcd;
 using Conjur.EventSourced.Hosting.Postgres;
 using Conjur.EventSourced.Hosting.Processes;
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Services;
 using Conjur.EventSourced.Hosting.Topology;
 
@@ -33,6 +34,9 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
     {
         config.Save(config.ConfigPath);
         await PostgresTools.WritePgPassAsync(config, ct);
+        // The secrets API's data key and the account bootstrap token: made once, kept across restarts.
+        config.EnsureDataKey();
+        config.EnsureBootstrapToken();
 
         _progress("starting etcd (3 members), RabbitMQ and the control plane's Postgres");
         var seeding = StartEtcdAndSeedAsync(ct);

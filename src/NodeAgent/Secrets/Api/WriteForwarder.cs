@@ -1,0 +1,61 @@
+using Conjur.EventSourced.Hosting.Topology;
+
+namespace Conjur.EventSourced.NodeAgent.Secrets.Api;
+
+/// <summary>
+/// A follower's writes (variable updates, policy loads) go to the master through the load balancer's
+/// HTTP address, with the caller's own token: the master authorises and audits them as the caller's.
+/// The answer, whatever it is, goes back unchanged.
+/// </summary>
+public sealed class WriteForwarder(ClusterConfig config, ILogger<WriteForwarder> log) : IDisposable
+{
+    private static readonly string[] Copied = ["Authorization", "Content-Type", "Accept", "Accept-Encoding", "X-Conjur-Bootstrap", "User-Agent"];
+    private readonly HttpClient _http = new(new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.None })
+    {
+        BaseAddress = new Uri(config.LoadBalancer.Url),
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+
+    public void Dispose() => _http.Dispose();
+
+    public async Task ForwardAsync(HttpContext http, string nodeId)
+    {
+        var request = http.Request;
+        using var message = new HttpRequestMessage(new HttpMethod(request.Method), request.Path.ToUriComponent() + request.QueryString.ToUriComponent());
+        using var body = new MemoryStream();
+        await request.Body.CopyToAsync(body, http.RequestAborted);
+        message.Content = new ByteArrayContent(body.ToArray());
+        foreach (var name in Copied)
+        {
+            if (request.Headers.TryGetValue(name, out var values) && !message.Headers.TryAddWithoutValidation(name, values.ToArray()))
+            {
+                message.Content.Headers.TryAddWithoutValidation(name, values.ToArray());
+            }
+        }
+        message.Headers.TryAddWithoutValidation("X-Forwarded-For", Caller.ClientIp(http));
+        message.Headers.TryAddWithoutValidation(RoleGate.ForwardedHeader, nodeId);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(message, http.RequestAborted);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            log.LogWarning("forwarding {Method} {Path} to the master failed: {Error}", request.Method, request.Path, e.Message);
+            await ConjurErrors.Unavailable("not accepting requests: the master cannot be reached to take this write").ExecuteAsync(http);
+            return;
+        }
+        using (response)
+        {
+            http.Response.StatusCode = (int)response.StatusCode;
+            foreach (var h in response.Content.Headers.Concat(response.Headers))
+            {
+                if (h.Key is "Content-Type" or "Content-Encoding")
+                {
+                    http.Response.Headers[h.Key] = h.Value.ToArray();
+                }
+            }
+            await response.Content.CopyToAsync(http.Response.Body, http.RequestAborted);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Topology;
+using Conjur.EventSourced.NodeAgent.Secrets.Api;
+using Conjur.EventSourced.NodeAgent.Secrets.Crypto;
+using Conjur.EventSourced.NodeAgent.Secrets.Storage;
+
+namespace Conjur.EventSourced.NodeAgent.Secrets;
+
+public static class Configuration
+{
+    /// <summary>Registers the Conjur-compatible secrets API; reads the data key now so a missing or malformed one stops the agent at start.</summary>
+    public static IServiceCollection AddSecrets(this IServiceCollection services, ClusterConfig config)
+    {
+        services.AddSingleton(new DataCipher(config.DataKey()));
+        services.AddSingleton<SecretsStore>();
+        services.AddSingleton<WriteForwarder>();
+        services.AddHostedService<SchemaKeeper>();
+        return services;
+    }
+
+    public static void MapSecrets(this WebApplication app)
+    {
+        app.UseWhen(http => RoleGate.IsSecretsPath(http.Request.Path), branch => branch.UseMiddleware<RoleGate>());
+        app.MapAuthn();
+        app.MapVariables();
+        app.MapResources();
+        app.MapPolicies();
+        app.MapAccounts();
+    }
+}

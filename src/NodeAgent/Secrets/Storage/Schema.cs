@@ -1,0 +1,55 @@
+namespace Conjur.EventSourced.NodeAgent.Secrets.Storage;
+
+/// <summary>
+/// The secrets API's tables in the node's <c>policy</c> database, created idempotently by the master's
+/// agent (followers and standbys get them by replication). Values and signing keys hold only
+/// AES-GCM ciphertext; API keys only their SHA-256.
+/// </summary>
+public static class Schema
+{
+    public const string Sql = """
+        CREATE TABLE IF NOT EXISTS secrets_accounts (
+            account     text PRIMARY KEY,
+            signing_key bytea NOT NULL,
+            created_at  timestamptz NOT NULL DEFAULT now());
+        CREATE TABLE IF NOT EXISTS secrets_resources (
+            resource_id text PRIMARY KEY,
+            account     text NOT NULL REFERENCES secrets_accounts(account),
+            kind        text NOT NULL,
+            owner_id    text NOT NULL,
+            policy_id   text NOT NULL,
+            api_key_hash bytea,
+            created_at  timestamptz NOT NULL DEFAULT now());
+        CREATE INDEX IF NOT EXISTS secrets_resources_account_kind ON secrets_resources (account, kind);
+        CREATE TABLE IF NOT EXISTS secrets_memberships (
+            role_id   text NOT NULL,
+            member_id text NOT NULL,
+            policy_id text NOT NULL,
+            PRIMARY KEY (role_id, member_id));
+        CREATE INDEX IF NOT EXISTS secrets_memberships_member ON secrets_memberships (member_id);
+        CREATE TABLE IF NOT EXISTS secrets_permissions (
+            resource_id text NOT NULL,
+            privilege   text NOT NULL,
+            role_id     text NOT NULL,
+            policy_id   text NOT NULL,
+            PRIMARY KEY (resource_id, privilege, role_id));
+        CREATE INDEX IF NOT EXISTS secrets_permissions_role ON secrets_permissions (role_id);
+        CREATE TABLE IF NOT EXISTS secrets_values (
+            resource_id text NOT NULL,
+            version     int NOT NULL,
+            sealed      bytea NOT NULL,
+            created_at  timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (resource_id, version));
+        CREATE TABLE IF NOT EXISTS secrets_policy_versions (
+            policy_id  text NOT NULL,
+            version    int NOT NULL,
+            role_id    text NOT NULL,
+            method     text NOT NULL,
+            sha256     text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (policy_id, version));
+        """;
+
+    /// <summary>Versions of a variable kept; older ones are deleted on update, as Conjur does.</summary>
+    public const int KeptVersions = 20;
+}
