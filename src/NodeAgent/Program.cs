@@ -82,5 +82,6 @@ builder.Services.Configure<MassTransitHostOptions>(o =>
 
 var app = builder.Build();
 app.MapHealth();
+app.MapAudit();
 await app.RunAsync();
 return 0;
