@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using Conjur.EventSourced.Cli.Audit;
 using Conjur.EventSourced.Cli.Commands;
 using Conjur.EventSourced.Cli.ControlPlaneApi;
 using Conjur.EventSourced.Cli.Drill;
@@ -11,7 +12,7 @@ using Spectre.Console;
 
 namespace Conjur.EventSourced.Cli;
 
-/// <summary>The operator's entry point: <c>cluster up | status | down | drill | switchover | promote | reenroll | failovers</c>.</summary>
+/// <summary>The operator's entry point: <c>cluster up | status | down | drill | switchover | promote | reenroll | failovers | audit</c>.</summary>
 public static class Program
 {
     private static readonly Option<string?> StateOption = new("--state")
@@ -32,6 +33,7 @@ public static class Program
         root.Subcommands.Add(PromoteCommand.Create());
         root.Subcommands.Add(ReenrollCommand.Create());
         root.Subcommands.Add(FailoversCommand.Create());
+        root.Subcommands.Add(AuditCommand.Create());
         return await root.Parse(args).InvokeAsync();
     }
 
