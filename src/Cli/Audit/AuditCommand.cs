@@ -13,7 +13,12 @@ namespace Conjur.EventSourced.Cli.Audit;
 /// </summary>
 public static class AuditCommand
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    // The RFC 5424 line holds '<', '>' and '"': print them as they are (this is a terminal or a file, not HTML).
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public static Command Create()
     {
