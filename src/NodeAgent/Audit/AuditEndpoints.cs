@@ -4,8 +4,8 @@ using Conjur.EventSourced.NodeAgent.Ha;
 namespace Conjur.EventSourced.NodeAgent.Audit;
 
 /// <summary>
-/// <c>POST /audit/records</c>: where nodes ship their spooled records, reached through the load balancer.
-/// Only the node that accepts requests as master takes them (anything else answers 503 and the sender
+/// <c>POST /audit/records</c>: where nodes ship their spooled records, reached through the load balancer,
+/// with the cluster's <see cref="AuditShipKey"/> (else 401). Only the node that accepts requests as master takes them (anything else answers 503 and the sender
 /// retries); a malformed batch is refused whole with 400; a batch is acknowledged only once committed.
 /// </summary>
 public static class AuditEndpoints
@@ -16,8 +16,12 @@ public static class AuditEndpoints
 
     public static void MapAudit(this WebApplication app)
     {
-        app.MapPost("/audit/records", async (HttpRequest request, NodeState state, AuditDatabase database, ILogger<AuditDatabase> log, CancellationToken ct) =>
+        app.MapPost("/audit/records", async (HttpRequest request, NodeState state, AuditDatabase database, AuditShipKey key, ILogger<AuditDatabase> log, CancellationToken ct) =>
         {
+            if (!key.Accepts(request.Headers[AuditShipKey.Header].FirstOrDefault()))
+            {
+                return Results.Json(new { error = $"audit records are accepted only from the cluster's agents: missing or wrong {AuditShipKey.Header}" }, statusCode: 401);
+            }
             var s = state.Current;
             if (s.Role != "master" || !s.AcceptingRequestsAt(DateTimeOffset.UtcNow))
             {

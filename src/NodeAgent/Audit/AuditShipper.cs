@@ -13,7 +13,7 @@ namespace Conjur.EventSourced.NodeAgent.Audit;
 /// unreachable the records stay in the spool: every attempt is bounded in time, the retries back off up
 /// to <see cref="MaxBackoff"/>, and none is ever dropped.
 /// </summary>
-public sealed class AuditShipper(ClusterConfig config, NodeConfig node, AuditSpool spool, ILogger<AuditShipper> log) : BackgroundService
+public sealed class AuditShipper(ClusterConfig config, NodeConfig node, AuditSpool spool, AuditShipKey key, ILogger<AuditShipper> log) : BackgroundService
 {
     public const int BatchSize = 500;
     public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
@@ -84,15 +84,17 @@ public sealed class AuditShipper(ClusterConfig config, NodeConfig node, AuditSpo
     private async Task<string?> ShipAsync(IReadOnlyList<AuditRecord> batch, CancellationToken ct)
     {
         var body = new ShippedBatch { Origin = node.Id, Records = batch.Select(ShippedRecord.From).ToList() };
-        using var response = await _http.PostAsJsonAsync(Target, body, Json, ct);
+        using var request = new HttpRequestMessage(HttpMethod.Post, Target) { Content = JsonContent.Create(body, options: Json) };
+        request.Headers.Add(AuditShipKey.Header, key.Current());
+        using var response = await _http.SendAsync(request, ct);
         if (response.StatusCode != HttpStatusCode.OK)
         {
             var text = await response.Content.ReadAsStringAsync(ct);
             // 503: no master behind the load balancer right now (failover, or a standby answered). 400 would
             // be a bug on one side or the other: keep the records and say so loudly.
-            if (response.StatusCode == HttpStatusCode.BadRequest)
+            if (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized)
             {
-                log.LogError("audit: the master rejected a batch of this node's records as malformed: {Answer}", Truncate(text));
+                log.LogError("audit: the master refused a batch of this node's records ({Status}): {Answer}", (int)response.StatusCode, Truncate(text));
             }
             return $"HTTP {(int)response.StatusCode}: {Truncate(text)}";
         }

@@ -77,8 +77,24 @@ public sealed class AuditSpool : IDisposable
         try
         {
             _append ??= new FileStream(_spoolPath, FileMode.Append, FileAccess.Write, FileShare.Read, 4096, FileOptions.None);
-            await _append.WriteAsync(bytes, ct);
-            _append.Flush(flushToDisk: true);
+            var before = _append.Length;
+            try
+            {
+                await _append.WriteAsync(bytes, ct);
+                _append.Flush(flushToDisk: true);
+            }
+            catch
+            {
+                // Not stored (disk full, I/O error): take back what may have reached the file, so these
+                // sequences, which the next group reuses, are never in the file twice.
+                _append.Dispose();
+                _append = null;
+                using (var undo = new FileStream(_spoolPath, FileMode.Open, FileAccess.Write))
+                {
+                    undo.SetLength(before);
+                }
+                throw;
+            }
             lock (_gate)
             {
                 _pending.AddRange(records);

@@ -8,6 +8,7 @@ using Conjur.EventSourced.Hosting.Cluster;
 using Conjur.EventSourced.Hosting.Postgres;
 using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Hosting.Topology;
+using Conjur.EventSourced.NodeAgent.Audit;
 using Conjur.EventSourced.Tests.Fixtures;
 using Npgsql;
 using Xunit.Abstractions;
@@ -144,6 +145,15 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
     }
 
     [Fact]
+    public async Task BatchWithoutTheClusterKey_Answers401_StoresNothing()
+    {
+        var response = await ShipAsync(cluster.Config.LoadBalancer.Url, Batch("intruder", Record(1)), key: "not-the-key");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await StoredAsync("intruder", 0)).Count.ShouldBe(0);
+    }
+
+    [Fact]
     public async Task FollowerOffered_ShippedRecords_Answers503_SoTheSenderRetries()
     {
         var response = await ShipAsync(cluster.Follower.ApiUrl, Batch("notmaster", Record(1)));
@@ -230,9 +240,18 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
         ["subject"] = $"test:variable:v{sequence}",
     };
 
-    private async Task<HttpResponseMessage> ShipAsync(string baseUrl, object batch) =>
-        await _http.PostAsJsonAsync(new Uri($"{baseUrl}/audit/records"), batch);
+    private Task<HttpResponseMessage> ShipAsync(string baseUrl, object batch, string? key = null) =>
+        SendAsync(baseUrl, JsonContent.Create(batch), key);
 
-    private async Task<HttpResponseMessage> PostRawAsync(string baseUrl, string body) =>
-        await _http.PostAsync(new Uri($"{baseUrl}/audit/records"), new StringContent(body, Encoding.UTF8, "application/json"));
+    private Task<HttpResponseMessage> PostRawAsync(string baseUrl, string body) =>
+        SendAsync(baseUrl, new StringContent(body, Encoding.UTF8, "application/json"), null);
+
+    /// <summary>As an agent ships: with the cluster's key from its secrets folder, unless told otherwise.</summary>
+    private async Task<HttpResponseMessage> SendAsync(string baseUrl, HttpContent content, string? key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{baseUrl}/audit/records")) { Content = content };
+        var clusterKey = (await File.ReadAllTextAsync(Path.Combine(cluster.Config.SecretsDir, "audit-ship.key"))).Trim();
+        request.Headers.Add(AuditShipKey.Header, key ?? clusterKey);
+        return await _http.SendAsync(request);
+    }
 }
