@@ -11,9 +11,18 @@ namespace Conjur.EventSourced.NodeAgent.Audit;
 /// to the master's audit. Sent as <see cref="Header"/>. Read from the file on every use, so two agents
 /// that created it at the same instant still agree on the one that stayed.
 /// </summary>
-public sealed class AuditShipKey(ClusterConfig config)
+public sealed class AuditShipKey
 {
     public const string Header = "X-Conjur-Audit-Key";
+
+    private readonly ClusterConfig config;
+
+    /// <summary>Creates the key file if it is missing, at agent start (the shipper needs this object), so it exists before the first batch.</summary>
+    public AuditShipKey(ClusterConfig config)
+    {
+        this.config = config;
+        _ = Current();
+    }
 
     public string FilePath => Path.Combine(config.SecretsDir, "audit-ship.key");
 
