@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using Conjur.EventSourced.Cli.Audit;
 using Conjur.EventSourced.Cli.Commands;
 using Conjur.EventSourced.Cli.ControlPlaneApi;
 using Conjur.EventSourced.Cli.Drill;
@@ -12,7 +13,7 @@ using Spectre.Console;
 
 namespace Conjur.EventSourced.Cli;
 
-/// <summary>The operator's entry point: <c>cluster up | status | down | drill | switchover | promote | reenroll | failovers | account create | bench secrets</c>.</summary>
+/// <summary>The operator's entry point: <c>cluster up | status | down | drill | switchover | promote | reenroll | failovers | account create | bench secrets | audit</c>.</summary>
 public static class Program
 {
     private static readonly Option<string?> StateOption = new("--state")
@@ -35,6 +36,7 @@ public static class Program
         root.Subcommands.Add(FailoversCommand.Create());
         root.Subcommands.Add(AccountCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(AuditCommand.Create());
         return await root.Parse(args).InvokeAsync();
     }
 

@@ -87,5 +87,6 @@ builder.Services.Configure<MassTransitHostOptions>(o =>
 var app = builder.Build();
 app.MapHealth();
 app.MapSecrets();
+app.MapAudit();
 await app.RunAsync();
 return 0;

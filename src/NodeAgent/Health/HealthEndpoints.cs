@@ -1,5 +1,6 @@
 using System.Globalization;
 using Conjur.EventSourced.Hosting.Topology;
+using Conjur.EventSourced.NodeAgent.Audit;
 using Conjur.EventSourced.NodeAgent.Ha;
 using Conjur.EventSourced.NodeAgent.Heartbeats;
 using Conjur.EventSourced.NodeAgent.Postgres;
@@ -15,11 +16,13 @@ public static class HealthEndpoints
 {
     public static void MapHealth(this WebApplication app)
     {
-        app.MapGet("/health", (NodeState state, ClusterConfig config, NodeConfig node, HeartbeatQueue queue) =>
+        app.MapGet("/health", (NodeState state, ClusterConfig config, NodeConfig node, HeartbeatQueue queue, DurableAuditTrail audit) =>
         {
             var s = state.Current;
             var now = DateTimeOffset.UtcNow;
             var body = HealthReport(s, config, node, queue.Depth, now);
+            // Audit records on this node not yet acknowledged by the master (see docs/audit.md).
+            body["audit_queue_depth"] = audit.QueueDepth;
             return Results.Json(body, statusCode: s.AcceptingRequestsAt(now) ? 200 : 503);
         });
         app.MapGet("/info", (NodeState state, ClusterConfig config, NodeConfig node, PostgresSupervisor postgres, HaCycle cycle) =>

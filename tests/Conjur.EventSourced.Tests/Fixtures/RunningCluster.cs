@@ -18,11 +18,11 @@ public abstract class RunningCluster : IAsyncLifetime
 {
     private readonly IMessageSink _sink;
 
-    protected RunningCluster(IMessageSink sink, int basePort)
+    protected RunningCluster(IMessageSink sink, int basePort, IReadOnlyList<(string Id, NodeRole Role, bool Async)>? nodes = null)
     {
         _sink = sink;
         var dir = Path.Combine(Path.GetTempPath(), $"conjur-test-{basePort}-{Guid.NewGuid():N}"[..40]);
-        Config = DefaultTopology.Create(dir, basePort, clusterId: $"t{basePort}");
+        Config = DefaultTopology.Create(dir, basePort, clusterId: $"t{basePort}", nodes);
         Launcher = new ClusterLauncher(Config, m => _sink.OnMessage(new DiagnosticMessage($"[{basePort}] {m}")));
     }
 
@@ -32,7 +32,7 @@ public abstract class RunningCluster : IAsyncLifetime
 
     public NodeConfig Node(string id) => Config.Node(id);
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
@@ -50,7 +50,7 @@ public abstract class RunningCluster : IAsyncLifetime
         _sink.OnMessage(new DiagnosticMessage($"cluster on {Config.ControlPlane.HttpPort - 30} up in {UpTime.TotalSeconds:0.0} s"));
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Launcher.DownAsync(wipe: true, CancellationToken.None);
     }

@@ -1,0 +1,257 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Conjur.EventSourced.Cli.Audit;
+using Conjur.EventSourced.Hosting.Cluster;
+using Conjur.EventSourced.Hosting.Postgres;
+using Conjur.EventSourced.Hosting.Processes;
+using Conjur.EventSourced.Hosting.Topology;
+using Conjur.EventSourced.NodeAgent.Audit;
+using Conjur.EventSourced.Tests.Fixtures;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Conjur.EventSourced.Tests.Integration.Audit;
+
+/// <summary>
+/// Given a master and a follower that ships its audit through HAProxy: records produced on the follower
+/// (through the real trail, by the test-only producer) reach the master's audit database exactly once,
+/// whatever happens between them.
+/// </summary>
+[Collection("clusters")]
+public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITestOutputHelper output) : IClassFixture<MasterWithFollowerForAudit>, IDisposable
+{
+    private const int SigStop = 19;
+    private const int SigCont = 18;
+    private const string Canary = "s3cr3t-canary-value";
+
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    public void Dispose() => _http.Dispose();
+
+    [Fact]
+    public async Task FollowerCutFromMasterFor60s_WhileClientsReadThroughIt_EveryRecordReachesMasterExactlyOnce()
+    {
+        var before = await ShippedAndStoredAsync(cluster.Follower);
+        var haproxy = cluster.Launcher.LoadBalancer.Pid() ?? throw new InvalidOperationException("haproxy is not running");
+        var produced = 0;
+        var clock = Stopwatch.StartNew();
+        Daemon.Signal(haproxy, SigStop).ShouldBeTrue();
+        try
+        {
+            while (clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                produced += await ProduceAsync(cluster.Follower, 5);
+                await Task.Delay(200);
+            }
+            // Cut off: nothing produced since the freeze has reached the master, all of it is queued.
+            (await StoredAsync("node2", before)).Count.ShouldBe(0);
+            (await QueueDepthAsync(cluster.Follower)).ShouldBe(produced);
+        }
+        finally
+        {
+            Daemon.Signal(haproxy, SigCont);
+        }
+        var reconnected = Stopwatch.StartNew();
+        await Wait.ForAsync("the follower's audit queue to drain after reconnection", async c => await QueueDepthAsync(cluster.Follower, c) == 0,
+            TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(250));
+        output.WriteLine($"{produced} records produced during a {clock.Elapsed.TotalSeconds:0} s cut; drained {reconnected.Elapsed.TotalSeconds:0.0} s after reconnection");
+
+        var stored = await StoredAsync("node2", before);
+        stored.Count.ShouldBe(produced);
+        stored.Distinct.ShouldBe(produced);
+        stored.Min.ShouldBe(before + 1);
+        stored.Max.ShouldBe(before + produced);
+        var line = (string)(await ScalarAsync("SELECT rfc5424 FROM audit_records WHERE origin = 'node2' AND sequence = $1", before + 1))!;
+        line.ShouldMatch("^<8[46]>1 \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z node2 conjur - fetch \\[subject@43868 resource=\"test:variable:probe/\\d+\"\\]\\[auth@43868 user=\"test:host:probe\" authenticator=\"authn\"\\]\\[action@43868 result=\"(success|failure)\" operation=\"fetch\"\\]\\[client@43868 ip=\"127.0.0.1\"\\] test:host:probe ");
+    }
+
+    [Fact]
+    public async Task FollowerAgentRestartedWithUnshippedRecords_LosesNone_AndGoesOnWithItsSequence()
+    {
+        var before = await ShippedAndStoredAsync(cluster.Follower);
+        var haproxy = cluster.Launcher.LoadBalancer.Pid() ?? throw new InvalidOperationException("haproxy is not running");
+        Daemon.Signal(haproxy, SigStop).ShouldBeTrue();
+        try
+        {
+            await ProduceAsync(cluster.Follower, 50);
+            (await QueueDepthAsync(cluster.Follower)).ShouldBe(50);
+
+            var agent = Daemon.ReadPid(cluster.Launcher.AgentPidFile("node2")) ?? throw new InvalidOperationException("no follower agent");
+            await Daemon.StopAsync(agent, TimeSpan.FromSeconds(45));
+            await cluster.StartAgentAsync(cluster.Follower);
+            await Wait.ForAsync("the restarted follower agent to answer /health", async c => (await ClusterLauncher.HealthAsync(cluster.Follower, c)).StatusCode != 0,
+                TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250));
+
+            (await QueueDepthAsync(cluster.Follower)).ShouldBe(50);
+            await ProduceAsync(cluster.Follower, 10);
+            (await QueueDepthAsync(cluster.Follower)).ShouldBe(60);
+        }
+        finally
+        {
+            Daemon.Signal(haproxy, SigCont);
+        }
+        await Wait.ForAsync("the follower's audit queue to drain", async c => await QueueDepthAsync(cluster.Follower, c) == 0,
+            TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250));
+
+        var stored = await StoredAsync("node2", before);
+        stored.Count.ShouldBe(60);
+        stored.Distinct.ShouldBe(60);
+        stored.Min.ShouldBe(before + 1);
+        stored.Max.ShouldBe(before + 60);
+    }
+
+    [Fact]
+    public async Task DuplicateShippedBatch_StoredOnce_AndAcknowledgedBothTimes()
+    {
+        var batch = Batch("dupcheck", Record(1), Record(2), Record(3));
+
+        var first = await ShipAsync(cluster.Config.LoadBalancer.Url, batch);
+        var again = await ShipAsync(cluster.Config.LoadBalancer.Url, batch);
+
+        first.StatusCode.ShouldBe(HttpStatusCode.OK, await first.Content.ReadAsStringAsync());
+        again.StatusCode.ShouldBe(HttpStatusCode.OK, await again.Content.ReadAsStringAsync());
+        using var a = JsonDocument.Parse(await first.Content.ReadAsStringAsync());
+        using var b = JsonDocument.Parse(await again.Content.ReadAsStringAsync());
+        a.RootElement.GetProperty("stored").GetInt32().ShouldBe(3);
+        b.RootElement.GetProperty("stored").GetInt32().ShouldBe(0);
+        b.RootElement.GetProperty("duplicates").GetInt32().ShouldBe(3);
+        b.RootElement.GetProperty("acknowledgedThrough").GetInt64().ShouldBe(3);
+        (await StoredAsync("dupcheck", 0)).Count.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task MalformedBatch_Answers400_SaysWhy_StoresNothing_AndEchoesNoValue()
+    {
+        var notJson = await PostRawAsync(cluster.Config.LoadBalancer.Url, "{\"origin\": \"malformed\", \"records\": [" + Canary);
+        var repeated = Record(1);
+        repeated["message"] = null;
+        repeated["user"] = Canary;
+        var badRecord = await ShipAsync(cluster.Config.LoadBalancer.Url, Batch("malformed", Record(1), repeated));
+
+        notJson.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await notJson.Content.ReadAsStringAsync()).ShouldSatisfyAllConditions(
+            body => body.ShouldContain("malformed batch"),
+            body => body.ShouldNotContain(Canary));
+        badRecord.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var text = await badRecord.Content.ReadAsStringAsync();
+        text.ShouldContain("records[1].sequence");
+        text.ShouldContain("records[1].message is required");
+        text.ShouldNotContain(Canary);
+        // The first record was well formed: all or nothing, so it is not stored either.
+        (await StoredAsync("malformed", 0)).Count.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task BatchWithoutTheClusterKey_Answers401_StoresNothing()
+    {
+        var response = await ShipAsync(cluster.Config.LoadBalancer.Url, Batch("intruder", Record(1)), key: "not-the-key");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await StoredAsync("intruder", 0)).Count.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task FollowerOffered_ShippedRecords_Answers503_SoTheSenderRetries()
+    {
+        var response = await ShipAsync(cluster.Follower.ApiUrl, Batch("notmaster", Record(1)));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        (await StoredAsync("notmaster", 0)).Count.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task MasterOwnRecords_StoredDirectly_AndListedByTheAuditCommand()
+    {
+        var before = await ShippedAndStoredAsync(cluster.Master);
+
+        await ProduceAsync(cluster.Master, 20);
+
+        (await QueueDepthAsync(cluster.Master)).ShouldBe(0);
+        var stored = await StoredAsync("node1", before);
+        stored.Count.ShouldBe(20);
+        stored.Max.ShouldBe(before + 20);
+        var failures = await AuditCommand.QueryAsync(cluster.AuditConnectionString(),
+            new AuditFilter { Origin = "node1", Action = "fetch", Result = "failure", Since = DateTimeOffset.UtcNow.AddMinutes(-5), Limit = 500 }, CancellationToken.None);
+        failures.Count.ShouldBeGreaterThanOrEqualTo(2); // every tenth produced record is a failure
+        failures.ShouldAllBe(r => r.Origin == "node1" && r.Result == "failure" && r.Rfc5424.StartsWith("<84>1 ", StringComparison.Ordinal));
+        var newest = await AuditCommand.QueryAsync(cluster.AuditConnectionString(), new AuditFilter { Origin = "node1", Limit = 3 }, CancellationToken.None);
+        newest.Select(r => r.Sequence).ShouldBe([before + 18, before + 19, before + 20]);
+    }
+
+    /// <summary>Waits until the node has nothing queued, then returns the highest sequence the master holds for it.</summary>
+    private async Task<long> ShippedAndStoredAsync(NodeConfig node)
+    {
+        await Wait.ForAsync($"{node.Id}'s audit queue to be empty", async c => await QueueDepthAsync(node, c) == 0, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
+        return (long)(await ScalarAsync("SELECT COALESCE(MAX(sequence), 0) FROM audit_records WHERE origin = $1", node.Id))!;
+    }
+
+    private async Task<int> ProduceAsync(NodeConfig node, int count)
+    {
+        using var response = await _http.PostAsync(new Uri($"{node.ApiUrl}/audit/test/records?count={count}"), null);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return count;
+    }
+
+    private async Task<int> QueueDepthAsync(NodeConfig node, CancellationToken ct = default)
+    {
+        var health = await ClusterLauncher.HealthAsync(node, ct);
+        return health.Body?.GetProperty("audit_queue_depth").GetInt32() ?? throw new InvalidOperationException($"{node.Id}: {health.Error}");
+    }
+
+    /// <summary>Counted on the master's own Postgres, not through HAProxy (which a test may have frozen).</summary>
+    private async Task<(long Count, long Distinct, long Min, long Max)> StoredAsync(string origin, long after)
+    {
+        await using var conn = new NpgsqlConnection(MasterAudit);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT count(*), count(DISTINCT sequence), COALESCE(min(sequence), 0), COALESCE(max(sequence), 0) FROM audit_records WHERE origin = $1 AND sequence > $2", conn);
+        cmd.Parameters.AddWithValue(origin);
+        cmd.Parameters.AddWithValue(after);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+    }
+
+    private async Task<object?> ScalarAsync(string sql, object parameter)
+    {
+        await using var conn = new NpgsqlConnection(MasterAudit);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        cmd.Parameters.AddWithValue(parameter);
+        return await cmd.ExecuteScalarAsync();
+    }
+
+    private string MasterAudit => PostgresTools.ConnectionString(cluster.Config, cluster.Master.Host, cluster.Master.PostgresPort, "audit", timeoutSeconds: 5);
+
+    private static Dictionary<string, object?> Batch(string origin, params Dictionary<string, object?>[] records) =>
+        new() { ["origin"] = origin, ["records"] = records };
+
+    private static Dictionary<string, object?> Record(long sequence) => new()
+    {
+        ["sequence"] = sequence,
+        ["timestamp"] = DateTimeOffset.UtcNow,
+        ["messageId"] = "fetch",
+        ["operation"] = "fetch",
+        ["success"] = true,
+        ["message"] = $"test:host:shipper fetched test:variable:v{sequence}",
+        ["user"] = "test:host:shipper",
+        ["subject"] = $"test:variable:v{sequence}",
+    };
+
+    private Task<HttpResponseMessage> ShipAsync(string baseUrl, object batch, string? key = null) =>
+        SendAsync(baseUrl, JsonContent.Create(batch), key);
+
+    private Task<HttpResponseMessage> PostRawAsync(string baseUrl, string body) =>
+        SendAsync(baseUrl, new StringContent(body, Encoding.UTF8, "application/json"), null);
+
+    /// <summary>As an agent ships: with the cluster's key from its secrets folder, unless told otherwise.</summary>
+    private async Task<HttpResponseMessage> SendAsync(string baseUrl, HttpContent content, string? key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{baseUrl}/audit/records")) { Content = content };
+        var clusterKey = (await File.ReadAllTextAsync(Path.Combine(cluster.Config.SecretsDir, "audit-ship.key"))).Trim();
+        request.Headers.Add(AuditShipKey.Header, key ?? clusterKey);
+        return await _http.SendAsync(request);
+    }
+}
