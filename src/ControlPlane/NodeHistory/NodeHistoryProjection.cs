@@ -1,0 +1,115 @@
+using System.Globalization;
+using Conjur.EventSourced.ControlPlane.ClusterStatus;
+using Conjur.EventSourced.ControlPlane.Heartbeats;
+using Conjur.EventSourced.ControlPlane.Retention;
+using JasperFx.Events;
+using Marten.Events.Projections;
+
+namespace Conjur.EventSourced.ControlPlane.NodeHistory;
+
+/// <summary>
+/// One <see cref="NodeHistory"/> per node, from its permanent and heartbeat streams. Async (the daemon):
+/// it is for people reading what happened, a second behind is fine, and it keeps its work off the
+/// ingest transaction. It tells changes itself (the same rule the recorder uses to route events), so a
+/// rebuild gives the same history whether or not raw heartbeats were compacted since.
+/// </summary>
+public sealed class NodeHistoryProjection : MultiStreamProjection<NodeHistory, string>
+{
+    public const string ProjectionName = "NodeHistory";
+    public const int MaxChanges = 500;
+
+    public NodeHistoryProjection()
+    {
+        Name = ProjectionName;
+        Identity<INodeEvent>(e => NodeStream.Key(e.ClusterId, e.NodeId));
+        Identity<HeartbeatsCompacted>(e => NodeStream.Key(e.ClusterId, e.NodeId));
+    }
+
+    public static NodeHistory Apply(HeartbeatRecorded e, NodeHistory h) => Report(h, e);
+
+    public static NodeHistory Apply(ReplicationLagRecorded e, NodeHistory h) => Report(h, e);
+
+    public static NodeHistory Apply(HeartbeatsCompacted e, NodeHistory h) =>
+        Add(Named(h, e.ClusterId, e.NodeId), e.LastRecordedAt ?? e.CompactedAt, string.Create(CultureInfo.InvariantCulture,
+            $"raw reports of {e.Day:yyyy-MM-dd} compacted: {e.Heartbeats} heartbeats, {e.LagReports} lag reports")) with
+        {
+            CompactedReports = h.CompactedReports + e.Heartbeats + e.LagReports,
+        };
+
+    public static NodeHistory Report(NodeHistory h, INodeEvent e)
+    {
+        if (!NodeEventOrder.IsNew(h.Last, e))
+        {
+            return h;
+        }
+        h = Named(h, e.ClusterId, e.NodeId);
+        var next = NodeStatusProjection.Evolve(h.Last, e);
+        if (NodeReportClassifier.IsStateChange(h.Last, e))
+        {
+            h = Add(h, e.ObservedAt, Describe(h.Last, next, e));
+        }
+        return h with { Last = next, Reports = h.Reports + 1, FirstSeenAt = h.FirstSeenAt ?? e.ObservedAt };
+    }
+
+    /// <summary>The change in words; several facts of one report are joined with "; ".</summary>
+    public static string Describe(NodeStatus? before, NodeStatus after, INodeEvent e)
+    {
+        var what = new List<string>();
+        if (e is HeartbeatRecorded)
+        {
+            if (before?.AgentInstance is null)
+            {
+                what.Add($"first heartbeat: {after.Role}, {(after.Healthy ? "healthy" : "unhealthy")}");
+            }
+            else
+            {
+                if (before.AgentInstance != after.AgentInstance)
+                {
+                    what.Add("agent restarted");
+                }
+                if (before.Role != after.Role)
+                {
+                    what.Add($"role {before.Role} -> {after.Role}");
+                }
+                if (before.Healthy != after.Healthy || before.Problem != after.Problem)
+                {
+                    what.Add(after.Healthy ? "healthy" : $"unhealthy: {after.Problem ?? "no reason given"}");
+                }
+                if (before.Fenced != after.Fenced)
+                {
+                    what.Add(after.Fenced ? "fenced" : "no longer fenced");
+                }
+                if (before.PostgresRunning != after.PostgresRunning)
+                {
+                    what.Add(after.PostgresRunning ? "postgres running" : "postgres stopped");
+                }
+            }
+        }
+        else
+        {
+            if (before?.Timeline != after.Timeline)
+            {
+                what.Add(string.Create(CultureInfo.InvariantCulture, $"timeline {before?.Timeline?.ToString(CultureInfo.InvariantCulture) ?? "?"} -> {after.Timeline}"));
+            }
+            if (after.Replicas.Count > 0 || before?.Replicas.Count > 0)
+            {
+                what.Add("replicas: " + (after.Replicas.Count == 0 ? "none" : string.Join(", ", after.Replicas.Select(r => $"{r.NodeId} {r.SyncState} ({r.State})"))));
+            }
+            if (what.Count == 0)
+            {
+                what.Add(before?.LagAgentInstance is null ? "first lag report" : "agent restarted (lag reports)");
+            }
+        }
+        return what.Count == 0 ? "state change" : string.Join("; ", what);
+    }
+
+    private static NodeHistory Named(NodeHistory h, string clusterId, string nodeId) =>
+        h.NodeId.Length > 0 ? h : h with { Id = NodeStream.Key(clusterId, nodeId), ClusterId = clusterId, NodeId = nodeId };
+
+    private static NodeHistory Add(NodeHistory h, DateTimeOffset at, string what)
+    {
+        var changes = h.Changes.Count >= MaxChanges ? h.Changes.Skip(h.Changes.Count - MaxChanges + 1).ToList() : h.Changes.ToList();
+        changes.Add(new NodeChange(at, what));
+        return h with { Changes = changes };
+    }
+}
