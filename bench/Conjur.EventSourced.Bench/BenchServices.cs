@@ -103,7 +103,7 @@ public sealed class BenchServices : IAsyncDisposable
         }
         catch (IOException e)
         {
-            Console.Error.WriteLine($"could not delete {Config.StateDir}: {e.Message}");
+            await Console.Error.WriteLineAsync($"could not delete {Config.StateDir}: {e.Message}");
         }
         Console.WriteLine("stopped the benchmark's services");
     }

@@ -5,6 +5,7 @@ using Conjur.EventSourced.Contracts.Nodes;
 using Conjur.EventSourced.ControlPlane.Heartbeats;
 using Conjur.EventSourced.ControlPlane.Messaging;
 using Conjur.EventSourced.ControlPlane.Storage;
+using Conjur.EventSourced.Hosting.Security;
 using Marten;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;

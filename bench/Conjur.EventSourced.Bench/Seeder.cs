@@ -8,8 +8,8 @@ using Marten;
 namespace Conjur.EventSourced.Bench;
 
 /// <summary>
-/// Writes synthetic agent reports the way the recorder lays them out (state changes in the node stream,
-/// raw reports in day streams), straight through Marten without projections, so a large store is quick to make.
+/// Writes synthetic agent reports the way the recorder stores them (one stream per node, reports that
+/// change nothing marked raw), straight through Marten without projections, so a large store is quick to make.
 /// Each simulated cycle of a node is a heartbeat and a lag report, <c>interval</c> apart on the agent's clock.
 /// </summary>
 public static class Seeder
@@ -36,11 +36,9 @@ public static class Seeder
                 {
                     var stateChange = cycle == 1 || cycle % 500 == 0 || cycle % 500 == 1;
                     var nodeKey = NodeStream.Key(Cluster, id);
-                    var target = stateChange ? nodeKey : NodeStream.HeartbeatsKey(Cluster, id, at);
-                    session.Events.Append(target,
-                        new HeartbeatRecorded(Cluster, id, instance, cycle, NodeRoles.Standby, cycle % 500 != 0, true, false, cycle % 500 != 0 ? null : "simulated", at));
-                    session.Events.Append(cycle == 1 ? nodeKey : target,
-                        new ReplicationLagRecorded(Cluster, id, instance, cycle, NodeRoles.Standby, 1, 1000 + cycle, 1000 + cycle, 0, 0.01, [], at));
+                    session.Events.Append(nodeKey,
+                        new HeartbeatRecorded(Cluster, id, instance, cycle, NodeRoles.Standby, cycle % 500 != 0, true, false, cycle % 500 != 0 ? null : "simulated", at, Raw: !stateChange),
+                        new ReplicationLagRecorded(Cluster, id, instance, cycle, NodeRoles.Standby, 1, 1000 + cycle, 1000 + cycle, 0, 0.01, [], at, Raw: cycle != 1));
                     inBatch += 2;
                     if (inBatch >= Batch)
                     {

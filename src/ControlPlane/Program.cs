@@ -41,8 +41,8 @@ services.AddSingleton(NpgsqlDataSource.Create(ControlPlaneStore.ConnectionString
 services.AddMarten(ControlPlaneStore.Configure)
     .UseNpgsqlDataSource()
     .ApplyAllDatabaseChangesOnStartup()
-    // The async projections (failover timeline, node history); one control plane runs them.
-    .AddAsyncDaemon(DaemonMode.Solo);
+    // The async projections (failover timeline, node history): HotCold, so with two control planes one runs them (an advisory lock).
+    .AddAsyncDaemon(DaemonMode.HotCold);
 services.AddHeartbeats(builder.Configuration);
 services.AddRetention(builder.Configuration);
 services.AddClusterHistory();

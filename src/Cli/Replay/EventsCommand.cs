@@ -17,7 +17,7 @@ public static class EventsCommand
 
     public static Command Create()
     {
-        var stream = new Option<string?>("--stream") { Description = "A stream key, or a prefix ending in * (e.g. local/node/node2*); a bare name like 'cluster' or 'node/node2*' gets the cluster id in front" };
+        var stream = new Option<string?>("--stream") { Description = "A stream key, or a prefix ending in * (e.g. local/node/*); a bare name like 'cluster' or 'node/node2' gets the cluster id in front" };
         var type = new Option<string?>("--type") { Description = "Event type names, comma-separated (e.g. master_changed,failover_blocked_recorded)" };
         var since = new Option<string?>("--since") { Description = "From this store time (ISO 8601 with a zone, e.g. 2026-11-26T17:00:00Z)" };
         var until = new Option<string?>("--until") { Description = "Up to this store time (exclusive)" };

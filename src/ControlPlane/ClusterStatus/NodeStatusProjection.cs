@@ -1,24 +1,18 @@
 using Conjur.EventSourced.ControlPlane.Heartbeats;
-using Marten.Events.Projections;
+using Marten.Events.Aggregation;
 
 namespace Conjur.EventSourced.ControlPlane.ClusterStatus;
 
 /// <summary>
-/// One <see cref="NodeStatus"/> per node, updated inline in the same transaction as the append, so the
-/// recorder can read it back as the exact state of everything already stored. A node's reports live in
-/// its permanent stream and its day-bucketed heartbeat streams, so this is a multi-stream projection
-/// keyed by the node's permanent stream key. A report that is not newer (<see cref="NodeEventOrder"/>)
-/// leaves the status as it was.
+/// One <see cref="NodeStatus"/> per node stream, updated inline in the same transaction as the append,
+/// so the recorder can read it back as the exact state of everything already stored.
+/// A report that is not newer (<see cref="NodeEventOrder"/>) leaves the status as it was.
 /// </summary>
-public sealed partial class NodeStatusProjection : MultiStreamProjection<NodeStatus, string>
+public sealed partial class NodeStatusProjection : SingleStreamProjection<NodeStatus, string>
 {
     public const string ProjectionName = "NodeStatus";
 
-    public NodeStatusProjection()
-    {
-        Name = ProjectionName;
-        Identity<INodeEvent>(e => NodeStream.Key(e.ClusterId, e.NodeId));
-    }
+    public NodeStatusProjection() => Name = ProjectionName;
 
     public static NodeStatus Create(HeartbeatRecorded e) => Apply(e, NodeStatus.Blank(e));
 

@@ -26,8 +26,10 @@ namespace Conjur.EventSourced.ControlPlane.Heartbeats;
 /// the partitions, as they write to the same node streams. The gates hold within one control-plane process.
 /// </para>
 /// <para>
-/// Where an event goes: a state change (see <see cref="NodeReportClassifier"/>) to the node's permanent
-/// stream; a raw report to the node's heartbeat stream of that day, which retention compacts.
+/// Every report of a node goes to the node's one stream, in order; a report that changes nothing (see
+/// <see cref="NodeReportClassifier"/>) is stored marked <c>Raw</c>, and retention removes raw reports
+/// past the window. One stream per node keeps the projections' order exact: Marten applies the events
+/// of a projection slice stream by stream, so a node split over two streams would be folded out of order.
 /// </para>
 /// </summary>
 public sealed class NodeEventRecorder : IDisposable
@@ -142,10 +144,7 @@ public sealed class NodeEventRecorder : IDisposable
                     {
                         continue;
                     }
-                    var target = NodeReportClassifier.IsStateChange(status, report)
-                        ? stream.Key
-                        : NodeStream.HeartbeatsKey(report.ClusterId, report.NodeId, report.ObservedAt);
-                    session.Events.Append(target, report);
+                    session.Events.Append(stream.Key, NodeReportClassifier.IsStateChange(status, report) ? report : report.AsRaw());
                     status = NodeStatusProjection.Evolve(status, report);
                     fresh.Add(report);
                 }

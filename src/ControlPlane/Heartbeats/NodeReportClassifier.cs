@@ -3,10 +3,10 @@ using Conjur.EventSourced.ControlPlane.ClusterStatus;
 namespace Conjur.EventSourced.ControlPlane.Heartbeats;
 
 /// <summary>
-/// Tells a state change from a raw report. A state change is kept forever in the node's own stream;
-/// a raw report (same role, health, fencing, problem, timeline and replicas as before: only the
-/// timestamps, positions and lag moved) goes to the node's day-bucketed heartbeat stream, which the
-/// retention job compacts after the configured window (docs/event-store.md#retention).
+/// Tells a state change from a raw report. A state change is kept forever; a raw report (same role,
+/// health, fencing, problem, timeline and replicas as before: only the timestamps, positions and lag
+/// moved) is stored marked <c>Raw</c> and removed by the retention job after the configured window
+/// (docs/event-store.md#retention).
 /// </summary>
 public static class NodeReportClassifier
 {

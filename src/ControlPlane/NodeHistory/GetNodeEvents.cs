@@ -4,11 +4,7 @@ using Marten;
 
 namespace Conjur.EventSourced.ControlPlane.NodeHistory;
 
-/// <summary>
-/// <c>GET /api/nodes/{id}/events?limit=N</c>: the latest events of a node, newest first: its permanent
-/// stream (state changes) and its heartbeat day streams (raw reports), merged in store order.
-/// <c>version</c> is each event's version in its own stream; <c>stream</c> and the top-level version are the permanent stream's.
-/// </summary>
+/// <summary><c>GET /api/nodes/{id}/events?limit=N</c>: the latest events of a node's stream.</summary>
 public static class GetNodeEvents
 {
     public const int DefaultLimit = 20;
@@ -23,14 +19,10 @@ public static class GetNodeEvents
         {
             return Results.NotFound(new { error = $"node '{id}' has no events in cluster '{config.ClusterId}'" });
         }
-        // Newest first by sequence: the scan stops after the node's latest events, however long its history.
-        var days = key + NodeStream.HeartbeatsSegment;
-        var events = await session.Events.QueryAllRawEvents()
-            .Where(e => e.StreamKey == key || e.StreamKey!.StartsWith(days))
-            .OrderByDescending(e => e.Sequence)
-            .Take(take)
-            .ToListAsync(ct);
+        // Reading from a version keeps this an index range on the stream, however long it has grown.
+        var events = await session.Events.FetchStreamAsync(key, fromVersion: Math.Max(1, state.Version - take + 1), token: ct);
         var views = events
+            .OrderByDescending(e => e.Version)
             .Select(e => new NodeEventView(e.Version, e.EventTypeName, (e.Data as INodeEvent)?.ObservedAt, e.Timestamp, e.Data))
             .ToList();
         return Results.Ok(new NodeEventsView(id, key, state.Version, views));

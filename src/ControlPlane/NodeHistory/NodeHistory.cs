@@ -9,7 +9,7 @@ namespace Conjur.EventSourced.ControlPlane.NodeHistory;
 /// </summary>
 public sealed record NodeHistory
 {
-    /// <summary>The node's permanent stream key.</summary>
+    /// <summary>The node's stream key.</summary>
     public string Id { get; init; } = "";
     public string ClusterId { get; init; } = "";
     public string NodeId { get; init; } = "";

@@ -2,36 +2,30 @@ using System.Globalization;
 using Conjur.EventSourced.ControlPlane.ClusterStatus;
 using Conjur.EventSourced.ControlPlane.Heartbeats;
 using Conjur.EventSourced.ControlPlane.Retention;
-using JasperFx.Events;
-using Marten.Events.Projections;
+using Marten.Events.Aggregation;
 
 namespace Conjur.EventSourced.ControlPlane.NodeHistory;
 
 /// <summary>
-/// One <see cref="NodeHistory"/> per node, from its permanent and heartbeat streams. Async (the daemon):
-/// it is for people reading what happened, a second behind is fine, and it keeps its work off the
-/// ingest transaction. It tells changes itself (the same rule the recorder uses to route events), so a
-/// rebuild gives the same history whether or not raw heartbeats were compacted since.
+/// One <see cref="NodeHistory"/> per node stream. Async (the daemon): it is for people reading what
+/// happened, a second behind is fine, and it keeps its work off the ingest transaction. It tells changes
+/// itself (the same rule the recorder uses to mark raw reports), so a rebuild gives the same changes
+/// whether or not raw reports were removed by retention since.
 /// </summary>
-public sealed class NodeHistoryProjection : MultiStreamProjection<NodeHistory, string>
+public sealed class NodeHistoryProjection : SingleStreamProjection<NodeHistory, string>
 {
     public const string ProjectionName = "NodeHistory";
     public const int MaxChanges = 500;
 
-    public NodeHistoryProjection()
-    {
-        Name = ProjectionName;
-        Identity<INodeEvent>(e => NodeStream.Key(e.ClusterId, e.NodeId));
-        Identity<HeartbeatsCompacted>(e => NodeStream.Key(e.ClusterId, e.NodeId));
-    }
+    public NodeHistoryProjection() => Name = ProjectionName;
 
     public static NodeHistory Apply(HeartbeatRecorded e, NodeHistory h) => Report(h, e);
 
     public static NodeHistory Apply(ReplicationLagRecorded e, NodeHistory h) => Report(h, e);
 
     public static NodeHistory Apply(HeartbeatsCompacted e, NodeHistory h) =>
-        Add(Named(h, e.ClusterId, e.NodeId), e.LastRecordedAt ?? e.CompactedAt, string.Create(CultureInfo.InvariantCulture,
-            $"raw reports of {e.Day:yyyy-MM-dd} compacted: {e.Heartbeats} heartbeats, {e.LagReports} lag reports")) with
+        Add(Named(h, e.ClusterId, e.NodeId), e.CompactedAt, string.Create(CultureInfo.InvariantCulture,
+            $"raw reports stored {e.FirstRecordedAt:u} to {e.LastRecordedAt:u} compacted: {e.Heartbeats} heartbeats, {e.LagReports} lag reports")) with
         {
             CompactedReports = h.CompactedReports + e.Heartbeats + e.LagReports,
         };

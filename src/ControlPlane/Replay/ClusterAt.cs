@@ -7,7 +7,7 @@ namespace Conjur.EventSourced.ControlPlane.Replay;
 
 /// <summary>
 /// The cluster as the control plane knew it at a past time T, rebuilt from the events: each node's
-/// status folded from its events stored up to T (its permanent stream and the heartbeat days around T),
+/// status folded from its events stored up to T,
 /// then judged at T exactly as <c>GET /api/cluster</c> judges now (staleness, the master's word on sync).
 /// <para>
 /// Every status field is a "last seen" value, so folding a node's latest <see cref="EventsPerNode"/>
@@ -27,18 +27,16 @@ public static class ClusterAt
             .Concat(config.Nodes.Select(n => NodeStream.Key(config.ClusterId, n.Id)))
             .Distinct(StringComparer.Ordinal)
             .ToList();
-        var day = DateOnly.FromDateTime(at.UtcDateTime);
         var statuses = new List<NodeStatus>();
         foreach (var key in nodeKeys)
         {
-            string[] streams = [key, NodeStream.HeartbeatsKey(key, day), NodeStream.HeartbeatsKey(key, day.AddDays(-1))];
             var events = await session.Events.QueryAllRawEvents()
-                .Where(e => streams.Contains(e.StreamKey) && e.Timestamp <= at)
-                .OrderByDescending(e => e.Sequence)
+                .Where(e => e.StreamKey == key && e.Timestamp <= at)
+                .OrderByDescending(e => e.Version)
                 .Take(EventsPerNode)
                 .ToListAsync(ct);
             NodeStatus? status = null;
-            foreach (var e in events.OrderBy(e => e.Sequence))
+            foreach (var e in events.OrderBy(e => e.Version))
             {
                 if (e.Data is INodeEvent report)
                 {

@@ -5,8 +5,8 @@ namespace Conjur.EventSourced.ControlPlane.Replay;
 
 /// <summary>
 /// <c>GET /api/events?stream=&amp;type=&amp;from=&amp;to=&amp;limit=&amp;after=</c>: the event store for audit, oldest
-/// first, paged by sequence. <c>stream</c> is a stream key, or a prefix ending in <c>*</c> (a node's
-/// permanent stream and its heartbeat days: <c>local/node/node2*</c>); <c>type</c> one or more event type
+/// first, paged by sequence. <c>stream</c> is a stream key, or a prefix ending in <c>*</c> (every node:
+/// <c>local/node/*</c>); <c>type</c> one or more event type
 /// names, comma-separated (<c>master_changed,failover_blocked_recorded</c>); <c>from</c>/<c>to</c> bound
 /// the store's timestamp (ISO 8601 with a zone, <c>to</c> exclusive); <c>after</c> is the previous page's
 /// <c>next</c>. Only this cluster's streams are visible.
@@ -43,7 +43,7 @@ public static class GetEvents
         {
             if (!stream.StartsWith(own, StringComparison.Ordinal))
             {
-                return Results.BadRequest(new { error = $"stream keys of cluster '{config.ClusterId}' start with '{own}' (e.g. {own}cluster, {own}node/node1*)" });
+                return Results.BadRequest(new { error = $"stream keys of cluster '{config.ClusterId}' start with '{own}' (e.g. {own}cluster, {own}node/node1, {own}node/*)" });
             }
             query = stream.EndsWith('*')
                 ? query.Where(e => e.StreamKey!.StartsWith(stream.TrimEnd('*')))

@@ -7,68 +7,68 @@ using Npgsql;
 namespace Conjur.EventSourced.ControlPlane.Retention;
 
 /// <summary>
-/// Applies the retention policy: a node's heartbeat day stream (<c>{cluster}/node/{id}/heartbeats/{yyyyMMdd}</c>)
-/// whose whole day lies further in the past than the window is summarised into one
-/// <see cref="HeartbeatsCompacted"/> in the node's permanent stream, then deleted (Marten's tombstone:
-/// the stream row and its events). Only heartbeat streams are ever touched: every state change lives in
-/// the permanent node stream, and the cluster and failover streams are never candidates. The summary is
-/// appended before the delete, so a crash between the two leaves the raw events in place and the next
-/// pass summarises the day again (an audit may then see two summaries of one day, never none).
+/// Applies the retention policy: raw reports (heartbeats and lag reports stored with <c>Raw = true</c>:
+/// they changed nothing but timestamps, positions and lag) stored before <c>now - window</c> are
+/// summarised, one <see cref="HeartbeatsCompacted"/> per node appended to the node's stream, then
+/// deleted. Nothing else is ever a candidate: state changes are stored with <c>Raw = false</c>, and the
+/// cluster and failover streams hold no node reports. The summaries are appended before the delete,
+/// and the delete is bounded by the highest sequence summarised, so a crash between the two leaves the
+/// raw reports in place and the next pass summarises them again (an audit may see two summaries of the
+/// same reports, never none); reports stored meanwhile are not touched.
+/// <para>
+/// Deleting from the middle of a stream leaves gaps in its versions: reading a stream, replaying it and
+/// appending to it (quick append numbers from the stream's last version) are unaffected.
+/// </para>
 /// </summary>
 public sealed class HeartbeatRetention(
     IDocumentStore store, NpgsqlDataSource database, NodeEventRecorder recorder, ClusterConfig config,
     IOptions<RetentionOptions> options, TimeProvider clock, ILogger<HeartbeatRetention> logger)
 {
+    private const string RawFilter =
+        "stream_id like @prefix and timestamp < @cutoff and type in ('heartbeat_recorded', 'replication_lag_recorded') and coalesce(data ->> 'Raw', data ->> 'raw') = 'true'";
+
     public async Task<RetentionOutcome> ApplyAsync(CancellationToken ct)
     {
-        var cutoff = clock.GetUtcNow() - options.Value.HeartbeatWindow;
+        var now = clock.GetUtcNow();
+        var cutoff = now - options.Value.HeartbeatWindow;
         var schema = store.Options.Events.DatabaseSchemaName;
-        var due = new List<(string Key, string NodeKey, DateOnly Day)>();
-        await using (var list = database.CreateCommand($"select id from {schema}.mt_streams where id like @prefix"))
+
+        var perNode = new List<(string Stream, long Heartbeats, long Lags, DateTimeOffset First, DateTimeOffset Last, long MaxSequence)>();
+        await using (var summary = database.CreateCommand(
+            $"select stream_id, count(*) filter (where type = 'heartbeat_recorded'), count(*) filter (where type = 'replication_lag_recorded'), min(timestamp), max(timestamp), max(seq_id) from {schema}.mt_events where {RawFilter} group by stream_id"))
         {
-            list.Parameters.AddWithValue("prefix", config.ClusterId + "/node/%" + NodeStream.HeartbeatsSegment + "%");
-            await using var reader = await list.ExecuteReaderAsync(ct);
+            Bind(summary, cutoff);
+            summary.CommandTimeout = 600;
+            await using var reader = await summary.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                var key = reader.GetString(0);
-                if (NodeStream.ParseHeartbeatsKey(key) is { } parsed && IsPastWindow(parsed.Day, cutoff))
-                {
-                    due.Add((key, parsed.NodeKey, parsed.Day));
-                }
+                perNode.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2),
+                    await reader.GetFieldValueAsync<DateTimeOffset>(3, ct), await reader.GetFieldValueAsync<DateTimeOffset>(4, ct), reader.GetInt64(5)));
             }
         }
+        if (perNode.Count == 0)
+        {
+            return new RetentionOutcome(0, 0, cutoff);
+        }
 
-        long removed = 0;
-        foreach (var (key, nodeKey, day) in due.OrderBy(d => d.Day))
+        foreach (var n in perNode)
         {
-            var summary = await SummariseAsync(schema, key, nodeKey, day, ct);
-            await recorder.AppendToNodeStreamAsync(nodeKey, [summary], ct);
-            await using var session = store.LightweightSession();
-            session.Events.TombstoneStream(key);
-            await session.SaveChangesAsync(ct);
-            removed += summary.Heartbeats + summary.LagReports;
+            var nodeId = n.Stream[(n.Stream.LastIndexOf('/') + 1)..];
+            await recorder.AppendToNodeStreamAsync(n.Stream, [new HeartbeatsCompacted(config.ClusterId, nodeId, n.Heartbeats, n.Lags, n.First, n.Last, cutoff, now)], ct);
         }
-        if (due.Count > 0)
-        {
-            logger.LogInformation("Retention: compacted {Streams} heartbeat day streams ({Events} raw events) older than {Cutoff:u}", due.Count, removed, cutoff);
-        }
-        return new RetentionOutcome(due.Count, removed, cutoff);
+
+        await using var delete = database.CreateCommand($"delete from {schema}.mt_events where {RawFilter} and seq_id <= @through");
+        Bind(delete, cutoff);
+        delete.Parameters.AddWithValue("through", perNode.Max(n => n.MaxSequence));
+        delete.CommandTimeout = 600;
+        var removed = await delete.ExecuteNonQueryAsync(ct);
+        logger.LogInformation("Retention: removed {Events} raw reports of {Nodes} nodes stored before {Cutoff:u}", removed, perNode.Count, cutoff);
+        return new RetentionOutcome(perNode.Count, removed, cutoff);
     }
 
-    /// <summary>A day is past the window when its last instant is older than the cutoff.</summary>
-    public static bool IsPastWindow(DateOnly day, DateTimeOffset cutoff) =>
-        new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) <= cutoff;
-
-    private async Task<HeartbeatsCompacted> SummariseAsync(string schema, string key, string nodeKey, DateOnly day, CancellationToken ct)
+    private void Bind(NpgsqlCommand command, DateTimeOffset cutoff)
     {
-        await using var count = database.CreateCommand(
-            $"select count(*) filter (where type = 'heartbeat_recorded'), count(*) filter (where type = 'replication_lag_recorded'), min(timestamp), max(timestamp) from {schema}.mt_events where stream_id = @key");
-        count.Parameters.AddWithValue("key", key);
-        await using var reader = await count.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        var nodeId = nodeKey[(nodeKey.LastIndexOf('/') + 1)..];
-        var first = await reader.GetFieldValueAsync<DateTimeOffset?>(2, ct);
-        var last = await reader.GetFieldValueAsync<DateTimeOffset?>(3, ct);
-        return new HeartbeatsCompacted(config.ClusterId, nodeId, day, reader.GetInt64(0), reader.GetInt64(1), first, last, key, clock.GetUtcNow());
+        command.Parameters.AddWithValue("prefix", config.ClusterId + "/node/%");
+        command.Parameters.AddWithValue("cutoff", cutoff);
     }
 }

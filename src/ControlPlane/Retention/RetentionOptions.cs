@@ -5,7 +5,7 @@ public sealed record RetentionOptions
 {
     public const string Section = "ControlPlane:Retention";
 
-    /// <summary>How long raw heartbeats and lag reports stay; a heartbeat day goes once its end is this far in the past.</summary>
+    /// <summary>How long raw heartbeats and lag reports stay (by the store's timestamp).</summary>
     public TimeSpan HeartbeatWindow { get; init; } = TimeSpan.FromHours(24);
 
     /// <summary>How often the background job looks for days past the window.</summary>

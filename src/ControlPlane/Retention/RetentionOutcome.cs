@@ -1,4 +1,4 @@
 namespace Conjur.EventSourced.ControlPlane.Retention;
 
-/// <summary>What one retention pass did: heartbeat day streams compacted and raw events removed.</summary>
-public sealed record RetentionOutcome(int StreamsCompacted, long EventsRemoved, DateTimeOffset Cutoff);
+/// <summary>What one retention pass did: nodes whose raw reports were compacted, raw events removed, and the cutoff.</summary>
+public sealed record RetentionOutcome(int NodesCompacted, long EventsRemoved, DateTimeOffset Cutoff);

@@ -4,13 +4,12 @@ using Conjur.EventSourced.ControlPlane.ClusterStatus;
 using Conjur.EventSourced.ControlPlane.Heartbeats;
 using Conjur.EventSourced.ControlPlane.NodeHistory;
 using Conjur.EventSourced.ControlPlane.Replay;
-using Conjur.EventSourced.ControlPlane.Retention;
 using Conjur.EventSourced.Hosting.Topology;
 using static Conjur.EventSourced.Tests.Unit.ClusterStatus.NodeReports;
 
 namespace Conjur.EventSourced.Tests.Unit.EventStore;
 
-/// <summary>The pure rules of the event store: routing, day streams, the retention cutoff, failover readiness, query times.</summary>
+/// <summary>The pure rules of the event store: raw or state change, failover readiness, query times, node history in words.</summary>
 public class EventStoreLogicTests
 {
     private static NodeStatus Status(params INodeEvent[] events) => events.Aggregate((NodeStatus?)null, NodeStatusProjection.Evolve)!;
@@ -36,27 +35,6 @@ public class EventStoreLogicTests
         NodeReportClassifier.IsStateChange(master, Lag("node1", 2, NodeRoles.Master, replicas: [Replica("node2", "potential")])).ShouldBeTrue();
         NodeReportClassifier.IsStateChange(master, Lag("node1", 2, NodeRoles.Master, replicas: [])).ShouldBeTrue();
         NodeReportClassifier.IsStateChange(master, Lag("node1", 2, NodeRoles.Master, replicas: [Replica("node2", "sync")], timeline: 2)).ShouldBeTrue();
-    }
-
-    [Fact]
-    public void HeartbeatStreamKeys_RoundTripAndOthersAreNotHeartbeatStreams()
-    {
-        var key = NodeStream.HeartbeatsKey("local", "node2", new DateTimeOffset(2026, 11, 26, 23, 59, 0, TimeSpan.FromHours(-2)));
-
-        key.ShouldBe("local/node/node2/heartbeats/20261127", "the UTC day of the agent's clock");
-        NodeStream.ParseHeartbeatsKey(key).ShouldBe(("local/node/node2", new DateOnly(2026, 11, 27)));
-        NodeStream.ParseHeartbeatsKey("local/node/node2").ShouldBeNull();
-        NodeStream.ParseHeartbeatsKey("local/cluster").ShouldBeNull();
-        NodeStream.ParseHeartbeatsKey("local/node/node2/heartbeats/notaday").ShouldBeNull();
-    }
-
-    [Fact]
-    public void DayPastWindow_OnlyWhenItsLastInstantIsOlderThanTheCutoff()
-    {
-        var day = new DateOnly(2026, 11, 25);
-
-        HeartbeatRetention.IsPastWindow(day, new DateTimeOffset(2026, 11, 26, 0, 0, 0, TimeSpan.Zero)).ShouldBeTrue();
-        HeartbeatRetention.IsPastWindow(day, new DateTimeOffset(2026, 11, 25, 23, 59, 59, TimeSpan.Zero)).ShouldBeFalse();
     }
 
     [Fact]
