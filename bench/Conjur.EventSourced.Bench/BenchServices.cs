@@ -21,7 +21,8 @@ public sealed class BenchServices : IAsyncDisposable
     }
 
     public ClusterConfig Config { get; }
-    public string ConnectionString => ControlPlaneStore.ConnectionString(Config);
+    /// <summary>Long command timeout: counting and rebuilding a million events on a busy 2-core machine takes more than Npgsql's 30 s default.</summary>
+    public string ConnectionString => ControlPlaneStore.ConnectionString(Config) + ";Command Timeout=900";
 
     public static async Task<BenchServices> StartAsync(int basePort, bool rabbit, CancellationToken ct)
     {
