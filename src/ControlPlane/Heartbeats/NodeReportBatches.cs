@@ -8,7 +8,8 @@ namespace Conjur.EventSourced.ControlPlane.Heartbeats;
 /// first, so a quiet cluster's reports wait at most 50 ms and a busy one's fill. One batch at a time per
 /// consumer: the recorder's writers already append in parallel, and two batches of one consumer in
 /// flight would reach a node's writer in either order, so the later-arriving older reports would be left
-/// out as late (measured: 4 % of heartbeats with 3 at once). Prefetch covers the batch being recorded
+/// out as late (the ingest benchmark lost 3.8 % with 3 at once, 1.2 % with 1, the rest from its own
+/// out-of-order publishing). Prefetch covers the batch being recorded
 /// and the next one filling, or batches never fill.
 /// </summary>
 public static class NodeReportBatches
