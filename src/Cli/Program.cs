@@ -7,6 +7,7 @@ using Conjur.EventSourced.Cli.ControlPlaneApi;
 using Conjur.EventSourced.Cli.Drill;
 using Conjur.EventSourced.Cli.Failovers;
 using Conjur.EventSourced.Cli.Secrets;
+using Conjur.EventSourced.Cli.Replay;
 using Conjur.EventSourced.Hosting.Cluster;
 using Conjur.EventSourced.Hosting.Topology;
 using Spectre.Console;
@@ -37,6 +38,8 @@ public static class Program
         root.Subcommands.Add(AccountCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
+        root.Subcommands.Add(EventsCommand.Create());
+        root.Subcommands.Add(ProjectionsCommand.Create());
         return await root.Parse(args).InvokeAsync();
     }
 
@@ -71,10 +74,15 @@ public static class Program
     private static Command StatusCommand()
     {
         var json = new Option<bool>("--json") { Description = "One JSON document (schema in the README)" };
-        var cmd = new Command("status", "Show every node's role, health and lag") { json };
+        var at = new Option<string?>("--at") { Description = "The cluster as the control plane knew it at this time (ISO 8601 with a zone), rebuilt from its events (GET /api/cluster?at=)" };
+        var cmd = new Command("status", "Show every node's role, health and lag") { json, at };
         cmd.SetAction(async (parse, ct) => await Guarded(async () =>
         {
             var config = ClusterConfig.Load(Path.Combine(StateDir(parse), "cluster.json"));
+            if (parse.GetValue(at) is { } when)
+            {
+                return await ClusterAtCommand.RunAsync(config, when, parse.GetValue(json), ct);
+            }
             var report = await StatusReport.CollectAsync(config, ct);
             if (parse.GetValue(json))
             {

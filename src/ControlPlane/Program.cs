@@ -6,6 +6,10 @@ using Conjur.EventSourced.ControlPlane.Health;
 using Conjur.EventSourced.ControlPlane.Heartbeats;
 using Conjur.EventSourced.ControlPlane.Messaging;
 using Conjur.EventSourced.ControlPlane.NodeHistory;
+using Conjur.EventSourced.ControlPlane.Projections;
+using Conjur.EventSourced.ControlPlane.Replay;
+using Conjur.EventSourced.ControlPlane.Retention;
+using JasperFx.Events.Daemon;
 using Conjur.EventSourced.ControlPlane.Storage;
 using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
@@ -36,8 +40,11 @@ services.AddSingleton(TimeProvider.System);
 services.AddSingleton(NpgsqlDataSource.Create(ControlPlaneStore.ConnectionString(config)));
 services.AddMarten(ControlPlaneStore.Configure)
     .UseNpgsqlDataSource()
-    .ApplyAllDatabaseChangesOnStartup();
-services.AddHeartbeats();
+    .ApplyAllDatabaseChangesOnStartup()
+    // The async projections (failover timeline, node history): HotCold, so with two control planes one runs them (an advisory lock).
+    .AddAsyncDaemon(DaemonMode.HotCold);
+services.AddHeartbeats(builder.Configuration);
+services.AddRetention(builder.Configuration);
 services.AddClusterHistory();
 services.AddFailover(builder.Configuration);
 services.AddControlPlaneBus(config);
@@ -49,5 +56,9 @@ app.MapClusterStatus();
 app.MapNodeHistory();
 app.MapClusterHistory();
 app.MapFailovers();
+app.MapNodeHistoryProjection();
+app.MapReplay();
+app.MapProjections();
+app.MapRetention();
 await app.RunAsync();
 return 0;

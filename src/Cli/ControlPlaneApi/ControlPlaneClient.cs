@@ -47,6 +47,12 @@ public sealed class ControlPlaneClient(string baseUrl, TimeSpan? timeout = null)
     public async Task<JsonElement?> ListFailoversAsync(CancellationToken ct) =>
         await SendAsync(HttpMethod.Get, "api/failovers", null, ct);
 
+    /// <summary>GET of any operator API path (with its query string): the JSON as it is.</summary>
+    public Task<JsonElement?> GetAsync(string pathAndQuery, CancellationToken ct) => SendAsync(HttpMethod.Get, pathAndQuery.TrimStart('/'), null, ct);
+
+    /// <summary>POST with no body to any operator API path.</summary>
+    public Task<JsonElement?> PostAsync(string pathAndQuery, CancellationToken ct) => SendAsync(HttpMethod.Post, pathAndQuery.TrimStart('/'), null, ct);
+
     private async Task<JsonElement?> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path);

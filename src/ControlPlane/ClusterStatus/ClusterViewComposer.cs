@@ -63,7 +63,9 @@ public static class ClusterViewComposer
                 HeartbeatCount: status?.HeartbeatCount ?? 0);
         }).ToList();
 
-        return new ClusterView(config.ClusterId, master?.NodeId, now, nodes);
+        var alive = own.Where(kv => byId.GetValueOrDefault(kv.Key)?.LastHeartbeatAt is { } at && now - at <= staleAfter)
+            .Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+        return new ClusterView(config.ClusterId, master?.NodeId, now, nodes, FailoverReadiness.Judge(config, nodes, master?.NodeId, alive));
     }
 
     /// <summary>What the node's own reports allow us to say, before the master's word is added.</summary>

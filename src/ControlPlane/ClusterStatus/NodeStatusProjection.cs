@@ -10,6 +10,10 @@ namespace Conjur.EventSourced.ControlPlane.ClusterStatus;
 /// </summary>
 public sealed partial class NodeStatusProjection : SingleStreamProjection<NodeStatus, string>
 {
+    public const string ProjectionName = "NodeStatus";
+
+    public NodeStatusProjection() => Name = ProjectionName;
+
     public static NodeStatus Create(HeartbeatRecorded e) => Apply(e, NodeStatus.Blank(e));
 
     public static NodeStatus Create(ReplicationLagRecorded e) => Apply(e, NodeStatus.Blank(e));

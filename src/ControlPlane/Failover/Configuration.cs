@@ -1,6 +1,8 @@
 using Conjur.EventSourced.ControlPlane.Failover.Api;
 using Conjur.EventSourced.ControlPlane.Failover.History;
 using Conjur.EventSourced.ControlPlane.Failover.Repository;
+using Conjur.EventSourced.ControlPlane.Failover.Timeline;
+using JasperFx.Events.Projections;
 using Marten;
 using MassTransit;
 
@@ -36,12 +38,16 @@ public static class Configuration
             typeof(RebaseConfirmed), typeof(RebaseRefused), typeof(ReenrollRequested), typeof(ReenrollConfirmed),
             typeof(StepTimedOut), typeof(FailoverSucceeded), typeof(FailoverAborted),
         ]);
+        options.Projections.Add<FailoverTimelineProjection>(ProjectionLifecycle.Async);
+        options.Schema.For<FailoverTimeline>().Index(t => t.ClusterId);
     }
 
     public static IEndpointRouteBuilder MapFailovers(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/failovers", ListFailovers.HandleAsync);
         app.MapGet("/api/failovers/{id:guid}", GetFailover.HandleAsync);
+        app.MapGet("/api/failovers/timeline", GetFailoverTimeline.ListAsync);
+        app.MapGet("/api/failovers/{id:guid}/timeline", GetFailoverTimeline.OneAsync);
         app.MapPost("/api/switchover", RequestSwitchover.HandleAsync);
         app.MapPost("/api/promote", RequestForcedPromotion.HandleAsync);
         app.MapPost("/api/reenroll", RequestReenroll.HandleAsync);

@@ -1,12 +1,25 @@
 using Marten;
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace Conjur.EventSourced.ControlPlane.Heartbeats;
 
 public static class Configuration
 {
-    public static IServiceCollection AddHeartbeats(this IServiceCollection services) =>
-        services.AddSingleton<NodeEventRecorder>();
+    public static IServiceCollection AddHeartbeats(this IServiceCollection services, IConfiguration? configuration = null)
+    {
+        var options = services.AddOptions<IngestOptions>();
+        if (configuration is not null)
+        {
+            options.Bind(configuration.GetSection(IngestOptions.Section));
+        }
+        services.AddSingleton<IngestMetrics>();
+        services.AddSingleton(sp => new NodeEventRecorder(
+            sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<Hosting.Topology.ClusterConfig>(),
+            sp.GetRequiredService<ILogger<NodeEventRecorder>>(), sp.GetRequiredService<IngestMetrics>(),
+            sp.GetService<TimeProvider>(), sp.GetRequiredService<IOptions<IngestOptions>>().Value));
+        return services;
+    }
 
     public static void AddHeartbeatConsumers(this IBusRegistrationConfigurator bus)
     {

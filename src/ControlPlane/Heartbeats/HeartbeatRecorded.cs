@@ -16,8 +16,11 @@ public sealed record HeartbeatRecorded(
     bool PostgresRunning,
     bool Fenced,
     string? Problem,
-    DateTimeOffset ObservedAt) : INodeEvent
+    DateTimeOffset ObservedAt,
+    bool Raw = false) : INodeEvent
 {
+    public INodeEvent AsRaw() => this with { Raw = true };
+
     public static HeartbeatRecorded From(NodeHeartbeat m) => new(
         m.ClusterId, m.NodeId, m.AgentInstance, m.Sequence, m.Role, m.Healthy, m.PostgresRunning, m.Fenced, m.Problem, m.ObservedAt);
 }

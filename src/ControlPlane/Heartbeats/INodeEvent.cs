@@ -12,4 +12,13 @@ public interface INodeEvent
     Guid AgentInstance { get; }
     long Sequence { get; }
     DateTimeOffset ObservedAt { get; }
+
+    /// <summary>
+    /// True for a report that changed nothing but timestamps, positions and lag (see
+    /// <see cref="NodeReportClassifier"/>): retention removes it after the window. False for a state change, kept forever.
+    /// </summary>
+    bool Raw { get; }
+
+    /// <summary>The same report marked raw.</summary>
+    INodeEvent AsRaw();
 }

@@ -15,8 +15,11 @@ public sealed record ReplicationLagRecorded(
     long? LagBytes,
     double? LagSeconds,
     IReadOnlyList<ReplicaSeen> Replicas,
-    DateTimeOffset ObservedAt) : INodeEvent
+    DateTimeOffset ObservedAt,
+    bool Raw = false) : INodeEvent
 {
+    public INodeEvent AsRaw() => this with { Raw = true };
+
     public static ReplicationLagRecorded From(ReplicationLagReported m) => new(
         m.ClusterId, m.NodeId, m.AgentInstance, m.Sequence, m.Role, m.Timeline, m.WalPosition, m.ReceivePosition,
         m.LagBytes, m.LagSeconds, [.. m.Replicas.Select(ReplicaSeen.From)], m.ObservedAt);

@@ -2,6 +2,8 @@ using Conjur.EventSourced.ControlPlane.ClusterHistory;
 using Conjur.EventSourced.ControlPlane.ClusterStatus;
 using Conjur.EventSourced.ControlPlane.Failover;
 using Conjur.EventSourced.ControlPlane.Heartbeats;
+using Conjur.EventSourced.ControlPlane.NodeHistory;
+using Conjur.EventSourced.ControlPlane.Retention;
 using Conjur.EventSourced.Hosting.Services;
 using Conjur.EventSourced.Hosting.Topology;
 using JasperFx;
@@ -27,5 +29,7 @@ public static class ControlPlaneStore
         options.AddClusterStatusProjections();
         options.AddClusterHistoryEvents();
         options.AddFailoverDocuments();
+        options.AddNodeHistoryProjection();
+        options.AddRetentionEvents();
     }
 }

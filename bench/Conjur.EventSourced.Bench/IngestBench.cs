@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Conjur.EventSourced.Contracts.Nodes;
+using Conjur.EventSourced.ControlPlane.Heartbeats;
+using Conjur.EventSourced.ControlPlane.Messaging;
+using Conjur.EventSourced.ControlPlane.Storage;
+using Conjur.EventSourced.Hosting.Security;
+using Marten;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Conjur.EventSourced.Bench;
+
+/// <summary>
+/// <c>bench ingest</c>: simulated agents publish heartbeats on the real RabbitMQ at a set rate for a set time;
+/// the control plane's own heartbeat consumers and recorder (in this process, with its batch settings)
+/// append them to a real Postgres. Prints appended events/s, projection lag p50/p99 (agent observation to
+/// the inline status projection's commit), the ratio to a plain Marten batch append of the same number
+/// of events in the same run, and the table sizes.
+/// </summary>
+public static class IngestBench
+{
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(5);
+
+    public static async Task<int> RunAsync(int nodes, int rate, int seconds, int basePort, int writers, CancellationToken ct)
+    {
+        await using var services = await BenchServices.StartAsync(basePort, rabbit: true, ct);
+        var config = services.Config;
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(config);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddMarten(o =>
+        {
+            o.Connection(services.ConnectionString);
+            ControlPlaneStore.Configure(o);
+        }).ApplyAllDatabaseChangesOnStartup()
+            // As the control plane runs: the async projections (node history, failover timeline) read every event too.
+            .AddAsyncDaemon(JasperFx.Events.Daemon.DaemonMode.Solo);
+        builder.Configuration[$"{IngestOptions.Section}:Writers"] = writers.ToString(CultureInfo.InvariantCulture);
+        builder.Services.AddHeartbeats(builder.Configuration);
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.DisableUsageTelemetry();
+            bus.SetEndpointNameFormatter(ControlPlaneBus.EndpointNames(config));
+            bus.AddHeartbeatConsumers();
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                rabbit.Host(config.RabbitMq.Host, (ushort)config.RabbitMq.Port, config.RabbitMq.VirtualHost, h =>
+                {
+                    h.Username(config.RabbitMq.User);
+                    h.Password(config.RabbitMqPassword());
+                    // Agents are many processes; one simulating them all cannot wait for a confirm per message.
+                    h.PublisherConfirmation = false;
+                });
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+        using var host = builder.Build();
+        await host.StartAsync(ct);
+
+        var metrics = host.Services.GetRequiredService<IngestMetrics>();
+        var lags = new ConcurrentQueue<(long At, double Lag)>();
+        var clock = Stopwatch.StartNew();
+        metrics.LagObserved += lag => lags.Enqueue((clock.ElapsedMilliseconds, lag));
+
+        var bus = host.Services.GetRequiredService<IBus>();
+        var agents = Enumerable.Range(1, nodes).Select(i => (Id: $"sim{i:000}", Instance: Guid.NewGuid())).ToArray();
+        var sequences = new long[nodes];
+        Console.WriteLine($"publishing {rate:N0} heartbeats/s from {nodes} simulated agents for {seconds} s (first {WarmUp.TotalSeconds:0} s are warm-up)...");
+
+        // Ticks of 20 ms; each publishes its share, a bounded number in flight so the publisher cannot run away.
+        long published = 0;
+        var publishClock = Stopwatch.StartNew();
+        var inFlight = new SemaphoreSlim(4096);
+        var pending = new List<Task>();
+        var next = 0;
+        while (publishClock.Elapsed < TimeSpan.FromSeconds(seconds))
+        {
+            var due = (long)(publishClock.Elapsed.TotalSeconds * rate);
+            while (published < due && publishClock.Elapsed < TimeSpan.FromSeconds(seconds))
+            {
+                var a = next++ % nodes;
+                var seq = ++sequences[a];
+                await inFlight.WaitAsync(ct);
+                var message = new NodeHeartbeat
+                {
+                    ClusterId = config.ClusterId, NodeId = agents[a].Id, AgentInstance = agents[a].Instance, Sequence = seq,
+                    // Every 60th heartbeat of a node is a state change (unhealthy), the next one turns it back.
+                    Role = NodeRoles.Standby, Healthy = seq % 60 != 0, PostgresRunning = true,
+                    Problem = seq % 60 != 0 ? null : "simulated", ObservedAt = DateTimeOffset.UtcNow,
+                };
+                pending.Add(bus.Publish(message, ct).ContinueWith(_ => inFlight.Release(), TaskScheduler.Default));
+                published++;
+            }
+            pending.RemoveAll(t => t.IsCompleted);
+            await Task.Delay(20, ct);
+        }
+        await Task.WhenAll(pending);
+        var publishSeconds = publishClock.Elapsed.TotalSeconds;
+        var publishedAtMs = clock.ElapsedMilliseconds;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"published {published:N0} in {publishSeconds:0.0} s ({published / publishSeconds:N0}/s); waiting for the backlog..."));
+
+        var drained = Stopwatch.StartNew();
+        while (lags.Count < published && drained.Elapsed < TimeSpan.FromSeconds(120))
+        {
+            await Task.Delay(200, ct);
+        }
+        var all = lags.ToArray();
+        var steady = all.Where(l => l.At >= WarmUp.TotalMilliseconds && l.At <= publishedAtMs).ToArray();
+        var window = (publishedAtMs - WarmUp.TotalMilliseconds) / 1000d;
+        var sorted = steady.Select(l => l.Lag).Order().ToList();
+        var allSorted = all.Select(l => l.Lag).Order().ToList();
+        var rateAppended = steady.Length / window;
+        var backlogSeconds = Math.Max(0, (all.Length == 0 ? 0 : all.Max(l => l.At) - publishedAtMs) / 1000d);
+        var drainedEvents = all.Count(l => l.At > publishedAtMs);
+        var drainRate = backlogSeconds > 0.5 ? drainedEvents / backlogSeconds : double.NaN;
+
+        await host.StopAsync(ct);
+
+        var plain = await PlainAppendAsync(services, nodes, (int)Math.Min(published, 200_000), writers, ct);
+
+        Console.WriteLine();
+        Console.WriteLine("== ingest through RabbitMQ into Marten (control plane's consumers, recorder, inline status projection)");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  target              {rate,10:N0} heartbeats/s from {nodes} agents, {writers} writers, batches of {NodeReportBatches.MessageLimit}/{NodeReportBatches.TimeLimit.TotalMilliseconds} ms x {NodeReportBatches.ConcurrencyLimit}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  published           {published / publishSeconds,10:N0} heartbeats/s reached by the simulated agents ({published:N0} in {publishSeconds:0.0} s)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  appended            {all.Length,10:N0} of {published:N0} published"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  sustained           {rateAppended,10:N0} events/s appended (steady window {window:0.0} s after warm-up)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  projection lag      p50 {Report.Percentile(sorted, 50) * 1000,7:0} ms   p99 {Report.Percentile(sorted, 99) * 1000,7:0} ms   max {(sorted.Count > 0 ? sorted[^1] * 1000 : double.NaN),7:0} ms (steady window)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  lag, whole run      p50 {Report.Percentile(allSorted, 50) * 1000,7:0} ms   p99 {Report.Percentile(allSorted, 99) * 1000,7:0} ms; backlog drained {backlogSeconds:0.0} s after publishing stopped"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  backlog drain rate  {drainRate,10:N0} events/s (consumer capacity once publishing stopped, {drainedEvents:N0} events)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  plain Marten append {plain,10:N0} events/s (same events, {writers} writers, batches of 1,000, no projection, no bus)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ratio               {rateAppended / plain,10:P0} of plain append"));
+        Console.WriteLine("== table sizes");
+        Report.Tables(await services.TableSizesAsync(ct));
+        return 0;
+    }
+
+    /// <summary>The same heartbeats appended straight to Marten: writers on disjoint streams, batches of 1,000, quick append.</summary>
+    private static async Task<double> PlainAppendAsync(BenchServices services, int nodes, int count, int writers, CancellationToken ct)
+    {
+        using var store = services.PlainStore();
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        var perWriter = count / writers;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        {
+            var instance = Guid.NewGuid();
+            for (var done = 0; done < perWriter; done += 1000)
+            {
+                await using var session = store.LightweightSession();
+                for (var i = done; i < Math.Min(perWriter, done + 1000); i++)
+                {
+                    var node = $"plain{w}-{i % Math.Max(1, nodes / writers)}";
+                    session.Events.Append($"plain/node/{node}",
+                        new HeartbeatRecorded("plain", node, instance, i, NodeRoles.Standby, true, true, false, null, DateTimeOffset.UtcNow));
+                }
+                await session.SaveChangesAsync(ct);
+            }
+        }, ct)));
+        return perWriter * writers / clock.Elapsed.TotalSeconds;
+    }
+}

@@ -1,0 +1,31 @@
+using System.CommandLine;
+using Conjur.EventSourced.Bench;
+
+// ./cluster bench ingest | rebuild | storage: each starts its own throwaway services on the given base port and stops them after.
+var basePort = new Option<int>("--base-port") { Description = "First port of the throwaway services (Postgres on +31, RabbitMQ on +20)", DefaultValueFactory = _ => 22400, Recursive = true };
+var root = new RootCommand("Benchmarks of the control plane's event store") { basePort };
+
+var nodes = new Option<int>("--nodes") { Description = "Simulated agents", DefaultValueFactory = _ => 100 };
+var rate = new Option<int>("--rate") { Description = "Heartbeats per second in total", DefaultValueFactory = _ => 10_000 };
+var seconds = new Option<int>("--seconds") { Description = "How long to publish", DefaultValueFactory = _ => 30 };
+var writers = new Option<int>("--writers") { Description = "The recorder's parallel writers (ControlPlane:Ingest:Writers)", DefaultValueFactory = _ => 4 };
+var ingest = new Command("ingest", "Flood the real RabbitMQ with simulated agents' heartbeats into the control plane's consumers; print events/s, projection lag, the ratio to a plain Marten append, table sizes")
+    { nodes, rate, seconds, writers };
+ingest.SetAction((p, ct) => IngestBench.RunAsync(p.GetValue(nodes), p.GetValue(rate), p.GetValue(seconds), p.GetValue(basePort), p.GetValue(writers), ct));
+
+var events = new Option<long>("--events") { Description = "Events to seed", DefaultValueFactory = _ => 1_000_000 };
+var rebuildNodes = new Option<int>("--nodes") { Description = "Simulated nodes", DefaultValueFactory = _ => 100 };
+var rebuild = new Command("rebuild", "Seed N events and rebuild every projection from them, timed") { events, rebuildNodes };
+rebuild.SetAction((p, ct) => RebuildBench.RunAsync(p.GetValue(events), p.GetValue(rebuildNodes), p.GetValue(basePort), ct));
+
+var storageNodes = new Option<int>("--nodes") { Description = "Simulated nodes", DefaultValueFactory = _ => 100 };
+var hours = new Option<int>("--hours") { Description = "Span of simulated reports", DefaultValueFactory = _ => 48 };
+var interval = new Option<int>("--interval") { Description = "Seconds between a node's simulated reports (1 is the real rate; larger compresses the run)", DefaultValueFactory = _ => 60 };
+var window = new Option<int>("--window-hours") { Description = "Retention window (ControlPlane:Retention:HeartbeatWindow)", DefaultValueFactory = _ => 24 };
+var storage = new Command("storage", "Simulate hours of heartbeats, apply retention, print table sizes against the documented bound") { storageNodes, hours, interval, window };
+storage.SetAction((p, ct) => StorageBench.RunAsync(p.GetValue(storageNodes), p.GetValue(hours), p.GetValue(interval), TimeSpan.FromHours(p.GetValue(window)), p.GetValue(basePort), ct));
+
+root.Subcommands.Add(ingest);
+root.Subcommands.Add(rebuild);
+root.Subcommands.Add(storage);
+return await root.Parse(args).InvokeAsync();
