@@ -111,7 +111,8 @@ function renderNodes() {
   const routed = state.loadbalancer?.routedTo;
   $("nodes").innerHTML = c.nodes.map((n) => {
     const s = nodeState(n);
-    const sync = n.sync === true ? "sync" : n.sync === false ? (n.syncState ?? "async") : n.role === "master" ? "—" : "not streaming";
+    // The master's pg_stat_replication names each replica's sync state (sync, potential, async); a node it does not list is not streaming.
+    const sync = n.role === "master" ? "—" : n.sync === true ? "sync" : n.syncState ?? (n.healthy ? "—" : "not streaming");
     return `<div class="node" data-testid="node-${esc(n.id)}" data-node="${esc(n.id)}" data-state="${s}" data-healthy="${n.healthy}">
       ${routed === n.id ? '<span class="lb"><span class="badge-lb" data-testid="lb-badge">LB ◀</span></span>' : ""}
       <div class="name">${esc(n.id)}</div>
