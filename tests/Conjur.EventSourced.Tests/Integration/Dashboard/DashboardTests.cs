@@ -105,7 +105,13 @@ public sealed class DashboardTests(ClusterForDashboard cluster, ITestOutputHelpe
     public async Task HealthyCluster_MetricsExposeLeaseRenewalsLagAndIngest()
     {
         var master = await MasterAsync();
-        var agent = await Prometheus.ScrapeAsync(cluster.Node(master).ApiUrl + "/metrics");
+        // Right after a failover (when this runs second) the replicas may still be reconnecting to the new master.
+        IReadOnlyList<PrometheusSample> agent = [];
+        await Wait.ForAsync($"{master} to report a replica's lag", async _ =>
+        {
+            agent = await Prometheus.ScrapeAsync(cluster.Node(master).ApiUrl + "/metrics");
+            return agent.Any(s => s.Name == "conjur_agent_replication_lag_bytes" && s.Labels.GetValueOrDefault("observed_by") == master);
+        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
         agent.Sum("conjur_agent_leader_lease_renewals_total", ("node", master), ("result", "ok")).ShouldBeGreaterThan(0);
         agent.Sum("conjur_agent_ha_cycles_total", ("node", master)).ShouldBeGreaterThan(0);
         agent.Sum("conjur_agent_heartbeats_published_total", ("node", master), ("result", "ok")).ShouldBeGreaterThan(0);
