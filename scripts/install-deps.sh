@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the cluster runs on (etcd, HAProxy, RabbitMQ, PostgreSQL 15, setpriv),
+# Installs the Debian packages the cluster runs on (etcd, HAProxy, RabbitMQ, PostgreSQL 15, setpriv)
+# and the headless chromium the dashboard's browser test drives,
 # only those missing. No systemd here: package scripts must not leave services running, since the
 # cluster starts its own instances on its own ports.
 set -euo pipefail
@@ -13,10 +14,11 @@ declare -A package_for=(
   [setpriv]=util-linux
   [jq]=jq
   [curl]=curl
+  [chromium]=chromium
 )
 
 missing=()
-for cmd in etcd etcdctl haproxy rabbitmq-server /usr/lib/postgresql/15/bin/postgres setpriv jq curl; do
+for cmd in etcd etcdctl haproxy rabbitmq-server /usr/lib/postgresql/15/bin/postgres setpriv jq curl chromium; do
   # rabbitmq-server and haproxy live in /usr/sbin, which a non-root PATH may lack.
   if ! PATH="$PATH:/usr/sbin:/sbin" command -v "$cmd" >/dev/null 2>&1; then
     missing+=("${package_for[$cmd]}")

@@ -9,6 +9,9 @@ using Conjur.EventSourced.NodeAgent.Health;
 using Conjur.EventSourced.NodeAgent.Heartbeats;
 using Conjur.EventSourced.NodeAgent.Postgres;
 using Conjur.EventSourced.NodeAgent.Secrets;
+using Conjur.EventSourced.Hosting.Telemetry;
+using Conjur.EventSourced.NodeAgent.Telemetry;
+using OpenTelemetry.Metrics;
 using MassTransit;
 
 // The node agent: one per node. Usage: NodeAgent --config <state>/cluster.json --node <id>
@@ -46,6 +49,8 @@ builder.Services.AddSingleton(node);
 builder.Services.AddSingleton(new ClusterKeys(config));
 builder.Services.AddSingleton(_ => new EtcdSession(config.Etcd.Endpoints));
 builder.Services.AddSingleton(new NodeState(new NodeSnapshot { NodeId = node.Id, Role = node.Role.ToString().ToLowerInvariant(), Async = node.Async }));
+builder.Services.AddSingleton<AgentMetrics>();
+builder.Services.AddConjurTelemetry(config, "conjur-agent", node.Id, m => m.AddPrometheusExporter());
 builder.Services.AddSingleton<PostgresSupervisor>();
 builder.Services.AddSingleton<PostgresProbe>();
 builder.Services.AddSingleton<LeaderLease>();
@@ -88,5 +93,6 @@ var app = builder.Build();
 app.MapHealth();
 app.MapSecrets();
 app.MapAudit();
+app.MapPrometheusScrapingEndpoint("/metrics");
 await app.RunAsync();
 return 0;

@@ -1,5 +1,6 @@
 using Conjur.EventSourced.ControlPlane.Failover.History;
 using Conjur.EventSourced.ControlPlane.Failover.Repository;
+using Conjur.EventSourced.ControlPlane.Telemetry;
 using MassTransit;
 
 namespace Conjur.EventSourced.ControlPlane.Failover;
@@ -57,7 +58,23 @@ public sealed class FailoverState : SagaStateMachineInstance, IEventSourcedSaga,
 
     public string StreamKey() => FailoverStream.Key(ClusterId, CorrelationId);
 
-    public void Record(IFailoverEvent e) => _unrecorded.Add(e);
+    /// <summary>The step of the latest recorded event and when it began: the saga's step durations are measured from these.</summary>
+    public string? CurrentStep { get; set; }
+    public DateTimeOffset? CurrentStepSince { get; set; }
+
+    public void Record(IFailoverEvent e)
+    {
+        _unrecorded.Add(e);
+        if (e.Step == CurrentStep)
+        {
+            return;
+        }
+        if (CurrentStep is { } ended && CurrentStepSince is { } since)
+        {
+            ControlPlaneMetrics.StepEnded(ended, e.At - since);
+        }
+        (CurrentStep, CurrentStepSince) = (e.Step, e.At);
+    }
 
     public IReadOnlyList<object> TakeUnrecorded()
     {

@@ -1,5 +1,6 @@
 using Conjur.EventSourced.Contracts.Failover;
 using Conjur.EventSourced.ControlPlane.Failover.History;
+using Conjur.EventSourced.ControlPlane.Telemetry;
 
 namespace Conjur.EventSourced.ControlPlane.Failover;
 
@@ -130,6 +131,7 @@ public static class FailoverTransitions
     {
         s.CompletedAt = now;
         s.Deadline = null;
+        ControlPlaneMetrics.FailoverEnded("completed", s.Kind);
         var failures = s.RebaseFailures.Count == 0 ? "" : $"; not rebased: {string.Join(", ", s.RebaseFailures.Select(f => $"{f.Key} ({f.Value})"))}";
         s.Record(new FailoverSucceeded(s.CorrelationId, FailoverSteps.Completed, s.NewMaster,
             $"{s.NewMaster} is master; rebased: [{string.Join(", ", s.Rebased)}]{failures}", now));
@@ -138,6 +140,7 @@ public static class FailoverTransitions
     public static void Fail(FailoverState s, string step, string reason, DateTimeOffset now)
     {
         s.FailedAt = now;
+        ControlPlaneMetrics.FailoverEnded("failed", s.Kind);
         s.FailedStep = step;
         s.FailedReason = reason;
         s.Deadline = null;

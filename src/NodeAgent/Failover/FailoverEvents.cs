@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Threading.Channels;
+using Conjur.EventSourced.NodeAgent.Telemetry;
 using MassTransit;
 
 namespace Conjur.EventSourced.NodeAgent.Failover;
@@ -11,7 +13,7 @@ namespace Conjur.EventSourced.NodeAgent.Failover;
 public sealed class FailoverEvents(IBus bus, ILogger<FailoverEvents> log) : BackgroundService
 {
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(5);
-    private readonly Channel<object> _queue = Channel.CreateUnbounded<object>();
+    private readonly Channel<(object Message, ActivityContext? Parent)> _queue = Channel.CreateUnbounded<(object, ActivityContext?)>();
 
     /// <summary>
     /// Declares the exchanges of the failover messages before the first failover needs them: the first
@@ -35,16 +37,23 @@ public sealed class FailoverEvents(IBus bus, ILogger<FailoverEvents> log) : Back
         }
     }
 
+    /// <summary>
+    /// Queues the message with the caller's trace context: the publish happens on this service's own
+    /// loop, where <see cref="Activity.Current"/> is empty, and the failover's trace must go on across the bus.
+    /// </summary>
     public void Publish(object message)
     {
-        _queue.Writer.TryWrite(message);
+        _queue.Writer.TryWrite((message, Activity.Current?.Context));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await WarmUpAsync(stoppingToken);
-        await foreach (var message in _queue.Reader.ReadAllAsync(stoppingToken))
+        await foreach (var (message, parent) in _queue.Reader.ReadAllAsync(stoppingToken))
         {
+            using var span = parent is { } p
+                ? AgentTracing.Source.StartActivity($"publish {message.GetType().Name}", ActivityKind.Internal, p)
+                : null;
             var deadline = DateTimeOffset.UtcNow + GiveUpAfter;
             var attempt = 0;
             while (!stoppingToken.IsCancellationRequested)

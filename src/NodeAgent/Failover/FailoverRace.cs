@@ -5,6 +5,7 @@ using Conjur.EventSourced.Hosting.Messaging;
 using Conjur.EventSourced.Hosting.Topology;
 using Conjur.EventSourced.NodeAgent.Ha;
 using Conjur.EventSourced.NodeAgent.Postgres;
+using Conjur.EventSourced.NodeAgent.Telemetry;
 
 namespace Conjur.EventSourced.NodeAgent.Failover;
 
@@ -138,12 +139,15 @@ public sealed class FailoverRace(
         {
             return "lost the race for the promotion lock";
         }
+        var kind = view.Switchover is null ? FailoverKinds.Automatic : FailoverKinds.Switchover;
+        // The failover's trace starts here: the saga and every agent's part descend from this span across the bus.
+        using var span = AgentTracing.StartFailover(failoverId, node.Id, kind);
         log.LogWarning("won the promotion lock ({Reason})", reason);
         events.Publish(new PromotionLockAcquired
         {
             FailoverId = failoverId,
             ClusterId = config.ClusterId,
-            Kind = view.Switchover is null ? FailoverKinds.Automatic : FailoverKinds.Switchover,
+            Kind = kind,
             Candidate = node.Id,
             FormerMaster = formerMaster,
             Term = lost.Term,

@@ -3,6 +3,7 @@ using Conjur.EventSourced.Contracts.Nodes;
 using Conjur.EventSourced.Hosting.Etcd;
 using Conjur.EventSourced.Hosting.Topology;
 using Conjur.EventSourced.NodeAgent.Postgres;
+using Conjur.EventSourced.NodeAgent.Telemetry;
 
 namespace Conjur.EventSourced.NodeAgent.Ha;
 
@@ -22,6 +23,7 @@ public sealed class HaLoop(
     LeaderLease leader,
     AliveLease alive,
     CycleTrigger trigger,
+    AgentMetrics metrics,
     ILogger<HaLoop> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -36,6 +38,7 @@ public sealed class HaLoop(
             try
             {
                 var outcome = await cycle.RunCycleAsync(stoppingToken);
+                metrics.Cycle(outcome.Message);
                 if (outcome.Message != lastOutcome)
                 {
                     log.LogInformation("{Outcome}", outcome.Message);
@@ -49,6 +52,7 @@ public sealed class HaLoop(
             catch (Exception e)
             {
                 log.LogError(e, "HA cycle failed");
+                metrics.Cycle("error");
                 lastOutcome = null;
             }
             var rest = interval - started.Elapsed;

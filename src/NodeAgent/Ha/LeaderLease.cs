@@ -1,5 +1,6 @@
 using Conjur.EventSourced.Hosting.Etcd;
 using Conjur.EventSourced.Hosting.Topology;
+using Conjur.EventSourced.NodeAgent.Telemetry;
 
 namespace Conjur.EventSourced.NodeAgent.Ha;
 
@@ -9,7 +10,7 @@ namespace Conjur.EventSourced.NodeAgent.Ha;
 /// fence at once: by then another node may already be promoting. Taking the key is a transaction that
 /// also checks this node is still a master member at the revision it read (a removed member never leads).
 /// </summary>
-public sealed class LeaderLease(EtcdSession etcd, ClusterKeys keys, ClusterConfig config, NodeConfig node)
+public sealed class LeaderLease(EtcdSession etcd, ClusterKeys keys, ClusterConfig config, NodeConfig node, AgentMetrics metrics)
 {
     public long LeaseId { get; private set; }
     public bool Held => LeaseId != 0;
@@ -42,12 +43,23 @@ public sealed class LeaderLease(EtcdSession etcd, ClusterKeys keys, ClusterConfi
         {
             return false;
         }
-        var ttl = await etcd.KeepAliveOnceAsync(LeaseId, ct);
+        long ttl;
+        try
+        {
+            ttl = await etcd.KeepAliveOnceAsync(LeaseId, ct);
+        }
+        catch (Exception) when (!ct.IsCancellationRequested)
+        {
+            metrics.LeaseRenewal("error");
+            throw;
+        }
         if (ttl <= 0)
         {
+            metrics.LeaseRenewal("failed");
             LeaseId = 0;
             return false;
         }
+        metrics.LeaseRenewal("ok");
         return true;
     }
 

@@ -1,9 +1,10 @@
+using Conjur.EventSourced.NodeAgent.Telemetry;
 using MassTransit;
 
 namespace Conjur.EventSourced.NodeAgent.Heartbeats;
 
 /// <summary>Publishes queued heartbeats and lag reports to the bus, each with a bounded wait.</summary>
-public sealed class HeartbeatPublisher(HeartbeatQueue queue, IBus bus, ILogger<HeartbeatPublisher> log) : BackgroundService
+public sealed class HeartbeatPublisher(HeartbeatQueue queue, IBus bus, AgentMetrics metrics, ILogger<HeartbeatPublisher> log) : BackgroundService
 {
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
 
@@ -16,13 +17,16 @@ public sealed class HeartbeatPublisher(HeartbeatQueue queue, IBus bus, ILogger<H
             try
             {
                 await bus.Publish(message, message.GetType(), cts.Token);
+                metrics.Published(message.GetType().Name, ok: true);
             }
             catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
             {
+                metrics.Published(message.GetType().Name, ok: false);
                 log.LogWarning("could not publish {Type} within {Seconds} s: is RabbitMQ reachable?", message.GetType().Name, PublishTimeout.TotalSeconds);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
+                metrics.Published(message.GetType().Name, ok: false);
                 log.LogWarning("could not publish {Type}: {Error}", message.GetType().Name, e.Message);
             }
         }

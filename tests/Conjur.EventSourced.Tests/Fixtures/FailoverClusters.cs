@@ -11,3 +11,6 @@ public sealed class ClusterLosingItsSyncStandby(IMessageSink sink) : RunningClus
 public sealed class ClusterForWinnerDeath(IMessageSink sink) : RunningCluster(sink, 29000);
 public sealed class ClusterForControlPlaneDeath(IMessageSink sink) : RunningCluster(sink, 29200);
 public sealed class ClusterForSwitchover(IMessageSink sink) : RunningCluster(sink, 29400);
+
+/// <summary>The dashboard's cluster (browser, metrics and traces share it), in the dashboard's own port range.</summary>
+public sealed class ClusterForDashboard(IMessageSink sink) : RunningCluster(sink, 24200);

@@ -1,0 +1,26 @@
+namespace Conjur.EventSourced.ControlPlane.Dashboard;
+
+/// <summary>
+/// The live dashboard: a static page (HTML, CSS and plain JavaScript embedded in the assembly, no build
+/// step) at <c>/</c> and <c>/dashboard</c>, fed by <c>GET /api/stream</c> (server-sent events).
+/// </summary>
+public static class Configuration
+{
+    public static IServiceCollection AddDashboard(this IServiceCollection services)
+    {
+        services.AddHttpClient();
+        services.AddSingleton<LoadBalancerStats>();
+        services.AddSingleton<DashboardFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<DashboardFeed>());
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/", () => DashboardAssets.Serve("index.html"));
+        app.MapGet("/dashboard", () => DashboardAssets.Serve("index.html"));
+        app.MapGet("/dashboard/{file}", (string file) => DashboardAssets.Serve(file));
+        app.MapGet("/api/stream", DashboardStream.StreamAsync);
+        return app;
+    }
+}
