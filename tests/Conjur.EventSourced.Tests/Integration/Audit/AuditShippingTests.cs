@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Conjur.EventSourced.Cli.Audit;
+using Conjur.EventSourced.Cli.Secrets;
 using Conjur.EventSourced.Hosting.Cluster;
 using Conjur.EventSourced.Hosting.Postgres;
 using Conjur.EventSourced.Hosting.Processes;
@@ -16,9 +17,9 @@ using Xunit.Abstractions;
 namespace Conjur.EventSourced.Tests.Integration.Audit;
 
 /// <summary>
-/// Given a master and a follower that ships its audit through HAProxy: records produced on the follower
-/// (through the real trail, by the test-only producer) reach the master's audit database exactly once,
-/// whatever happens between them.
+/// Given a master and a follower that ships its audit through HAProxy: records of the follower's secret
+/// reads (and, for the other cases, synthetic ones from the test-only producer, through the same trail)
+/// reach the master's audit database exactly once, whatever happens between them.
 /// </summary>
 [Collection("clusters")]
 public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITestOutputHelper output) : IClassFixture<MasterWithFollowerForAudit>, IDisposable
@@ -34,38 +35,72 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
     [Fact]
     public async Task FollowerCutFromMasterFor60s_WhileClientsReadThroughIt_EveryRecordReachesMasterExactlyOnce()
     {
+        // A host that may fetch one variable, loaded through the load balancer, seen by the follower.
+        var ct = CancellationToken.None;
+        using var lb = new ConjurClient(cluster.Config.LoadBalancer.Url);
+        using var follower = new ConjurClient(cluster.Follower.ApiUrl, TimeSpan.FromSeconds(10));
+        var admin = await lb.AuthenticateAsync(MasterWithFollowerForAudit.Account, "admin", cluster.AdminApiKey, ct);
+        var keys = await lb.LoadPolicyAsync(admin, MasterWithFollowerForAudit.Account, "root", """
+            - !host reader
+            - !variable cut/key
+            - !permit
+              role: !host reader
+              privileges: [ read, execute ]
+              resource: !variable cut/key
+            """, ct);
+        await lb.SetSecretAsync(admin, MasterWithFollowerForAudit.Account, "cut/key", Encoding.UTF8.GetBytes(Canary), ct);
+        var hostKey = keys[$"{MasterWithFollowerForAudit.Account}:host:reader"];
+        await Wait.ForAsync("the follower to serve the variable", async c =>
+        {
+            var token = await follower.AuthenticateAsync(MasterWithFollowerForAudit.Account, "host/reader", hostKey, c);
+            return (await follower.FetchAsync(token, MasterWithFollowerForAudit.Account, "cut/key", c)).Status == 200;
+        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
+
         var before = await ShippedAndStoredAsync(cluster.Follower);
         var haproxy = cluster.Launcher.LoadBalancer.Pid() ?? throw new InvalidOperationException("haproxy is not running");
-        var produced = 0;
+        int authentications = 0, fetches = 0;
         var clock = Stopwatch.StartNew();
         Daemon.Signal(haproxy, SigStop).ShouldBeTrue();
         try
         {
+            // A client of the follower: authenticate, then fetch, again and again, while the master is out of reach.
             while (clock.Elapsed < TimeSpan.FromSeconds(60))
             {
-                produced += await ProduceAsync(cluster.Follower, 5);
-                await Task.Delay(200);
+                var token = await follower.AuthenticateAsync(MasterWithFollowerForAudit.Account, "host/reader", hostKey, ct);
+                authentications++;
+                var (status, value) = await follower.FetchAsync(token, MasterWithFollowerForAudit.Account, "cut/key", ct);
+                fetches++;
+                status.ShouldBe(200);
+                Encoding.UTF8.GetString(value).ShouldBe(Canary);
+                await Task.Delay(100);
             }
-            // Cut off: nothing produced since the freeze has reached the master, all of it is queued.
+            // Cut off: nothing audited since the freeze has reached the master, all of it is queued, one record per request.
             (await StoredAsync("node2", before)).Count.ShouldBe(0);
-            (await QueueDepthAsync(cluster.Follower)).ShouldBe(produced);
+            (await QueueDepthAsync(cluster.Follower)).ShouldBe(authentications + fetches);
         }
         finally
         {
             Daemon.Signal(haproxy, SigCont);
         }
+        var produced = authentications + fetches;
         var reconnected = Stopwatch.StartNew();
         await Wait.ForAsync("the follower's audit queue to drain after reconnection", async c => await QueueDepthAsync(cluster.Follower, c) == 0,
             TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(250));
-        output.WriteLine($"{produced} records produced during a {clock.Elapsed.TotalSeconds:0} s cut; drained {reconnected.Elapsed.TotalSeconds:0.0} s after reconnection");
+        output.WriteLine($"{authentications} authentications and {fetches} fetches at the follower during a {clock.Elapsed.TotalSeconds:0} s cut; "
+            + $"its {produced} audit records drained {reconnected.Elapsed.TotalSeconds:0.0} s after reconnection");
 
         var stored = await StoredAsync("node2", before);
         stored.Count.ShouldBe(produced);
         stored.Distinct.ShouldBe(produced);
         stored.Min.ShouldBe(before + 1);
         stored.Max.ShouldBe(before + produced);
-        var line = (string)(await ScalarAsync("SELECT rfc5424 FROM audit_records WHERE origin = 'node2' AND sequence = $1", before + 1))!;
-        line.ShouldMatch("^<8[46]>1 \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z node2 conjur - fetch \\[subject@43868 resource=\"test:variable:probe/\\d+\"\\]\\[auth@43868 user=\"test:host:probe\" authenticator=\"authn\"\\]\\[action@43868 result=\"(success|failure)\" operation=\"fetch\"\\]\\[client@43868 ip=\"127.0.0.1\"\\] test:host:probe ");
+        (await CountAsync("SELECT count(*) FROM audit_records WHERE origin = 'node2' AND sequence > $1 AND message_id = 'fetch' AND result = 'success'", before)).ShouldBe(fetches);
+        (await CountAsync("SELECT count(*) FROM audit_records WHERE origin = 'node2' AND sequence > $1 AND message_id = 'authn' AND result = 'success'", before)).ShouldBe(authentications);
+        (await CountAsync("SELECT count(*) FROM audit_records WHERE strpos(rfc5424, $1) > 0", Canary)).ShouldBe(0);
+        var line = (string)(await ScalarAsync("SELECT rfc5424 FROM audit_records WHERE origin = 'node2' AND sequence > $1 AND message_id = 'fetch' ORDER BY sequence LIMIT 1", before))!;
+        line.ShouldMatch("^<86>1 \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z node2 conjur - fetch \\[subject@43868 resource=\"audit:variable:cut/key\"");
+        line.ShouldContain("[auth@43868 user=\"audit:host:reader\"");
+        line.ShouldContain("[action@43868 result=\"success\" operation=\"fetch\"]");
     }
 
     [Fact]
@@ -213,6 +248,8 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
         await reader.ReadAsync();
         return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
     }
+
+    private async Task<long> CountAsync(string sql, object parameter) => Convert.ToInt64(await ScalarAsync(sql, parameter));
 
     private async Task<object?> ScalarAsync(string sql, object parameter)
     {
