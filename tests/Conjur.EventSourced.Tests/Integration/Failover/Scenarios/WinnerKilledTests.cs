@@ -36,6 +36,9 @@ public sealed class WinnerKilledTests(ClusterForWinnerDeath cluster, ITestOutput
             await LeaderAsync(cluster) == next && (await ClusterLauncher.HealthAsync(cluster.Node(next), c)).StatusCode == 200,
             TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
 
+        // The next standby may have promoted itself before the restarted control plane read its queue: wait for the saga.
+        await Wait.ForAsync("the control plane to record the failover", async _ => (await FailoversAsync(cluster)).Count > 0,
+            TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
         var failover = (await FailoversAsync(cluster)).Single();
         var id = failover.GetProperty("id").GetGuid();
         await Wait.ForAsync("the saga to complete", async _ => (await SagaAsync(cluster, id)).State == "Completed",
