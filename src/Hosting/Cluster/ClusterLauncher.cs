@@ -40,14 +40,11 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
 
         _progress("starting etcd (3 members), RabbitMQ and the control plane's Postgres");
         var seeding = StartEtcdAndSeedAsync(ct);
-        await Task.WhenAll(
-            seeding,
-            RabbitMq.StartAsync(ct),
-            ControlPlaneDatabase.StartAsync(ct));
+        // RabbitMQ takes the longest (~10-15 s): the master's agent starts as soon as etcd is seeded and makes its
+        // database meanwhile (agents reach the broker whenever it is up; their HA loop needs only etcd and Postgres).
+        var broker = RabbitMq.StartAsync(ct);
+        var controlPlaneDatabase = ControlPlaneDatabase.StartAsync(ct);
         var members = await seeding;
-
-        _progress("starting the control plane and HAProxy");
-        await StartControlPlaneProcessAsync();
         await LoadBalancer.StartAsync(ct);
 
         // After a failover the master is the promoted node, and a removed old master waits to be re-enrolled.
@@ -56,6 +53,10 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         var removed = config.Nodes.Where(n => !members.ContainsKey(n.Id)).Select(n => n.Id).ToHashSet();
         _progress($"starting the master's agent ({master.Id})");
         await StartAgentAsync(master);
+
+        await Task.WhenAll(broker, controlPlaneDatabase);
+        _progress("starting the control plane");
+        await StartControlPlaneProcessAsync();
         await Wait.ForAsync($"{master.Id} to report healthy as master", async c => (await HealthAsync(master, c)).Healthy,
             TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(200), ct);
 
