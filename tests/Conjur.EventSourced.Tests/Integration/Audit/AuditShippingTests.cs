@@ -21,7 +21,7 @@ namespace Conjur.EventSourced.Tests.Integration.Audit;
 /// reads (and, for the other cases, synthetic ones from the test-only producer, through the same trail)
 /// reach the master's audit database exactly once, whatever happens between them.
 /// </summary>
-[Collection("clusters")]
+[Collection("clusters-b")]
 public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITestOutputHelper output) : IClassFixture<MasterWithFollowerForAudit>, IDisposable
 {
     private const int SigStop = 19;

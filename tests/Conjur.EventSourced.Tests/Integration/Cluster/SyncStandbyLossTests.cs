@@ -5,7 +5,7 @@ using Conjur.EventSourced.Tests.Fixtures;
 namespace Conjur.EventSourced.Tests.Integration.Cluster;
 
 /// <summary>Given a healthy cluster, when the synchronous standby's Postgres dies, writes go on through the other standby.</summary>
-[Collection("clusters")]
+[Collection("clusters-b")]
 public sealed class SyncStandbyLossTests(FourNodeClusterToBreak cluster) : IClassFixture<FourNodeClusterToBreak>
 {
     [Fact]

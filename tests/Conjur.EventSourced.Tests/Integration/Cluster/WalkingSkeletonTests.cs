@@ -7,7 +7,7 @@ using Npgsql;
 namespace Conjur.EventSourced.Tests.Integration.Cluster;
 
 /// <summary>Given a freshly started four-node cluster: roles, replication, routing and heartbeats.</summary>
-[Collection("clusters")]
+[Collection("clusters-b")]
 public sealed class WalkingSkeletonTests(HealthyFourNodeCluster cluster) : IClassFixture<HealthyFourNodeCluster>
 {
     [Fact]

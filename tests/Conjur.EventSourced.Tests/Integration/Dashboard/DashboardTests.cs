@@ -14,7 +14,7 @@ namespace Conjur.EventSourced.Tests.Integration.Dashboard;
 /// trace follows the failover from the winning agent through the control plane to a rebased standby;
 /// and /metrics on the control plane and the agents carry the series an operator alerts on.
 /// </summary>
-[Collection("clusters")]
+[Collection("clusters-b")]
 public sealed class DashboardTests(ClusterForDashboard cluster, ITestOutputHelper output) : IClassFixture<ClusterForDashboard>
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
