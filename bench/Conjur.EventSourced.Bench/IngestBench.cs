@@ -122,6 +122,8 @@ public static class IngestBench
 
         await host.StopAsync(ct);
 
+        // The recorder alone (no bus), the same way the consumers call it: tells the bus's share from the store's.
+        var direct = await RecorderDirectAsync(host.Services, config.ClusterId, nodes, (int)Math.Min(published, 100_000), ct);
         var plain = await PlainAppendAsync(services, nodes, (int)Math.Min(published, 200_000), writers, ct);
 
         Console.WriteLine();
@@ -133,11 +135,35 @@ public static class IngestBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  projection lag      p50 {Report.Percentile(sorted, 50) * 1000,7:0} ms   p99 {Report.Percentile(sorted, 99) * 1000,7:0} ms   max {(sorted.Count > 0 ? sorted[^1] * 1000 : double.NaN),7:0} ms (steady window)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  lag, whole run      p50 {Report.Percentile(allSorted, 50) * 1000,7:0} ms   p99 {Report.Percentile(allSorted, 99) * 1000,7:0} ms; backlog drained {backlogSeconds:0.0} s after publishing stopped"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  backlog drain rate  {drainRate,10:N0} events/s (consumer capacity once publishing stopped, {drainedEvents:N0} events)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  recorder, no bus    {direct,10:N0} events/s (the consumers' recorder called directly with batches of {NodeReportBatches.MessageLimit}: classification, inline status projection)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  plain Marten append {plain,10:N0} events/s (same events, {writers} writers, batches of 1,000, no projection, no bus)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ratio               {rateAppended / plain,10:P0} of plain append"));
         Console.WriteLine("== table sizes");
         Report.Tables(await services.TableSizesAsync(ct));
         return 0;
+    }
+
+    /// <summary>Heartbeats of fresh simulated nodes handed to the recorder in batches, one batch at a time, as the consumer does.</summary>
+    private static async Task<double> RecorderDirectAsync(IServiceProvider provider, string clusterId, int nodes, int count, CancellationToken ct)
+    {
+        var recorder = provider.GetRequiredService<NodeEventRecorder>();
+        var agents = Enumerable.Range(1, nodes).Select(i => (Id: $"direct{i:000}", Instance: Guid.NewGuid())).ToArray();
+        var sequences = new long[nodes];
+        var done = 0;
+        var clock = Stopwatch.StartNew();
+        while (done < count)
+        {
+            var batch = new List<INodeEvent>(NodeReportBatches.MessageLimit);
+            for (; batch.Count < NodeReportBatches.MessageLimit && done < count; done++)
+            {
+                var a = done % nodes;
+                var seq = ++sequences[a];
+                batch.Add(new HeartbeatRecorded(clusterId, agents[a].Id, agents[a].Instance, seq, NodeRoles.Standby,
+                    seq % 60 != 0, true, false, seq % 60 != 0 ? null : "simulated", DateTimeOffset.UtcNow));
+            }
+            await recorder.RecordAsync(batch, ct);
+        }
+        return count / clock.Elapsed.TotalSeconds;
     }
 
     /// <summary>The same heartbeats appended straight to Marten: writers on disjoint streams, batches of 1,000, quick append.</summary>
