@@ -14,7 +14,7 @@ using Spectre.Console;
 
 namespace Conjur.EventSourced.Cli;
 
-/// <summary>The operator's entry point: <c>cluster up | status | down | drill | switchover | promote | reenroll | failovers | account create | bench secrets | audit</c>.</summary>
+/// <summary>The operator's entry point: <c>cluster up | status | down | drill | switchover | promote | reenroll | failovers | account create | bench secrets | audit | events | projections</c>.</summary>
 public static class Program
 {
     private static readonly Option<string?> StateOption = new("--state")
