@@ -66,11 +66,11 @@ function renderBanner() {
     const bad = c.nodes.filter((n) => !n.healthy);
     $("health-big").textContent = bad.length === 0 ? "All healthy" : `${bad.length} unhealthy`;
     $("health-sub").innerHTML = bad.length === 0 ? `${c.nodes.length} nodes` : bad.map((n) => `${esc(n.id)}: ${esc(n.problem)}`).join("<br>");
-    // Optional: whether a failover could run now (added by the ingest work; absent on older control planes).
-    const can = c.canFailover ?? c.failoverPossible;
-    const why = c.failoverBlockedReason ?? c.failoverBlocked ?? c.whyNot;
-    if (can !== undefined || why) {
-      $("health-sub").innerHTML += `<br>failover ${can ? "possible now" : "not possible"}${why ? ": " + esc(why) : ""}`;
+    // Whether a failover could run now and, if not, why (GET /api/cluster's "failover": {ready, reasons}).
+    const readiness = c.failover;
+    if (readiness && typeof readiness.ready === "boolean") {
+      const why = !readiness.ready && Array.isArray(readiness.reasons) && readiness.reasons.length > 0 ? ": " + esc(readiness.reasons.join("; ")) : "";
+      $("health-sub").innerHTML += `<br>failover ${readiness.ready ? "possible now" : "not possible"}${why}`;
     }
     tile("tile-health", bad.length === 0 ? "ok" : "bad");
   }
