@@ -83,9 +83,11 @@ builder.Services.AddMassTransit(x =>
 });
 builder.Services.Configure<MassTransitHostOptions>(o =>
 {
-    // The agent must serve /health and run its HA loop even while the broker is away.
+    // The agent must serve /health and run its HA loop even while the broker is away. No start timeout:
+    // MassTransit stops the bus for good when one expires (an agent started more than 10 s before RabbitMQ
+    // came up never consumed its command queue); without one it keeps retrying until the broker answers.
     o.WaitUntilStarted = false;
-    o.StartTimeout = TimeSpan.FromSeconds(10);
+    o.StartTimeout = null;
     o.StopTimeout = TimeSpan.FromSeconds(5);
 });
 
