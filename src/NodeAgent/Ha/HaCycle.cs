@@ -34,6 +34,7 @@ public sealed class HaCycle(
     private string? _appliedSynchronousNames;
     private string? _appliedUpstream;
     private DateTimeOffset? _postgresDownSince;
+    private DateTimeOffset? _failoverSeenAt;
 
     public Guid Instance => _instance;
 
@@ -47,6 +48,7 @@ public sealed class HaCycle(
         var pg = await probe.ProbeAsync(ct);
         // Measured from the first cycle that saw it down, which also covers a postmaster adopted after an agent restart.
         _postgresDownSince = pg.Running ? null : _postgresDownSince ?? postgres.LastExitAt ?? pg.ObservedAt;
+        _failoverSeenAt = pg.Running ? null : _failoverSeenAt;
         var previous = state.Current;
         ClusterView view;
         try
@@ -153,7 +155,16 @@ public sealed class HaCycle(
             }
             if (view.PromotionLockHolder is not null || view.Switchover is not null)
             {
+                _failoverSeenAt = DateTimeOffset.UtcNow;
                 return (NotLeading(s), $"postgres is down and a failover is under way ({view.PromotionLockHolder ?? view.Switchover?.Target}): not restarting");
+            }
+            // A candidate that dies holding the lock leaves a gap (its lease's TTL, then the next standby's
+            // decision) in which nobody holds it: coming back then would undo a failover that is still going.
+            var notBefore = _failoverSeenAt + TimeSpan.FromSeconds(config.Failover.LeaseTtlSeconds) + TimeSpan.FromMilliseconds(config.Failover.DecisionWaitMs);
+            if (notBefore > DateTimeOffset.UtcNow)
+            {
+                return (NotLeading(s), $"postgres is down; a failover was under way until {_failoverSeenAt:HH:mm:ss.fff}: " +
+                    $"not restarting for {(notBefore.Value - DateTimeOffset.UtcNow).TotalSeconds:0.0} s, so the next standby can take over");
             }
             return (NotLeading(s), await RestartIfDueAsync(s, ct));
         }

@@ -50,9 +50,15 @@ public abstract class RunningCluster : IAsyncLifetime
         _sink.OnMessage(new DiagnosticMessage($"cluster on {Config.ControlPlane.HttpPort - 30} up in {UpTime.TotalSeconds:0.0} s"));
     }
 
+    /// <summary>Stops the cluster; its state folder (logs included) is kept when CONJUR_KEEP_TEST_STATE=1, to read after a failure.</summary>
     public virtual async Task DisposeAsync()
     {
-        await Launcher.DownAsync(wipe: true, CancellationToken.None);
+        var keep = Environment.GetEnvironmentVariable("CONJUR_KEEP_TEST_STATE") == "1";
+        await Launcher.DownAsync(wipe: !keep, CancellationToken.None);
+        if (keep)
+        {
+            _sink.OnMessage(new DiagnosticMessage($"kept the cluster's state in {Config.StateDir}"));
+        }
     }
 
     public Task<StatusReport> StatusAsync() => StatusReport.CollectAsync(Config, CancellationToken.None);

@@ -47,11 +47,20 @@ public sealed class StandInAgent : IAsyncDisposable
             {
                 return;
             }
-            var isHealth = context.Request.Url?.AbsolutePath == "/health";
-            context.Response.StatusCode = (int)(isHealth ? Health : HttpStatusCode.OK);
-            var body = Encoding.UTF8.GetBytes(Id);
-            await context.Response.OutputStream.WriteAsync(body);
-            context.Response.Close();
+            // haproxy may close a check's connection before the body is written: that one request is
+            // lost, never the loop (a dead loop would take this stand-in out of the load balancer).
+            try
+            {
+                var isHealth = context.Request.Url?.AbsolutePath == "/health";
+                context.Response.StatusCode = (int)(isHealth ? Health : HttpStatusCode.OK);
+                var body = Encoding.UTF8.GetBytes(Id);
+                await context.Response.OutputStream.WriteAsync(body);
+                context.Response.Close();
+            }
+            catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
+            {
+                context.Response.Abort();
+            }
         }
     }
 
