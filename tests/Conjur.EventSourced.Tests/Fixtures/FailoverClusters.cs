@@ -1,3 +1,4 @@
+using Conjur.EventSourced.Hosting.Topology;
 using Xunit.Abstractions;
 
 namespace Conjur.EventSourced.Tests.Fixtures;
@@ -14,3 +15,7 @@ public sealed class ClusterForSwitchover(IMessageSink sink) : RunningCluster(sin
 
 /// <summary>The dashboard's cluster (browser, metrics and traces share it), in the dashboard's own port range.</summary>
 public sealed class ClusterForDashboard(IMessageSink sink) : RunningCluster(sink, 24200);
+
+/// <summary>A master and a follower, enough to see agents lose and regain the broker.</summary>
+public sealed class MasterWithFollowerForBrokerOutage(IMessageSink sink)
+    : RunningCluster(sink, 23000, [("node1", NodeRole.Master, false), ("node2", NodeRole.Follower, false)]);

@@ -11,7 +11,7 @@ namespace Conjur.EventSourced.Tests.Integration.EventStore;
 /// switchover shows the old master, for a time after it the new one, each as <c>status --json</c> showed
 /// it then; the event log, the failover timeline projection and a rebuild on the live control plane agree.
 /// </summary>
-[Collection("clusters")]
+[Collection("clusters-b")]
 public sealed class ReplayTests(ClusterForReplay cluster) : IClassFixture<ClusterForReplay>
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(90);
