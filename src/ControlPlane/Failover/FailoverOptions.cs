@@ -9,7 +9,8 @@ public sealed class FailoverOptions
 {
     public const string Section = "FailoverSaga";
 
-    public TimeSpan SteppingDown { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>A checkpoint and a clean shutdown under load: seconds on a busy 2-core machine.</summary>
+    public TimeSpan SteppingDown { get; set; } = TimeSpan.FromSeconds(30);
     public TimeSpan AwaitingLock { get; set; } = TimeSpan.FromSeconds(10);
     public TimeSpan Promoting { get; set; } = TimeSpan.FromSeconds(10);
     public TimeSpan Rebasing { get; set; } = TimeSpan.FromSeconds(60);

@@ -32,7 +32,11 @@ public sealed class SwitchoverTests(ClusterForSwitchover cluster, ITestOutputHel
                 return health.Role == "standby" && health.Healthy;
             },
             TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250));
-        var (state, steps) = await SagaAsync(cluster, result.FailoverId.ShouldNotBeNull());
+        // The old master streams a moment before the saga has consumed its NodeReenrolled (seconds under load).
+        var failoverId = result.FailoverId.ShouldNotBeNull();
+        await Wait.ForAsync("the switchover saga to complete", async _ => (await SagaAsync(cluster, failoverId)).State is "Completed" or "Failed",
+            TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
+        var (state, steps) = await SagaAsync(cluster, failoverId);
         output.WriteLine(string.Join(", ", steps));
         state.ShouldBe("Completed");
         // The target may win the lock before the old master's answer arrives: both orders are fine.
