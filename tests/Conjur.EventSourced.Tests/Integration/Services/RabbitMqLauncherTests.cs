@@ -3,54 +3,55 @@ using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Services;
 using Conjur.EventSourced.Hosting.Topology;
+using Conjur.EventSourced.Tests.Fixtures;
 using RabbitMQ.Client;
 using Xunit.Abstractions;
 
 namespace Conjur.EventSourced.Tests.Integration.Services;
 
-/// <summary>A real RabbitMQ node (Debian's package) with its own epmd, started fresh for each scenario.</summary>
-public sealed class RabbitMqLauncherTests(ITestOutputHelper output) : IAsyncLifetime
+/// <summary>One real RabbitMQ node (Debian's package) with its own epmd, started once for the class (a node takes
+/// 10-50 s to boot on a loaded 2-core machine); the scenario that stops it runs last.</summary>
+public sealed class RabbitMqNode : IAsyncLifetime
 {
-    private const int BasePort = 40200;
-    private const string Ipv4Loopback = "0100007F";
-    private const string Ipv6Loopback = "00000000000000000000000001000000";
+    public const int BasePort = 40200;
 
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("conjur-rabbitmq-");
-    private ClusterConfig _config = null!;
-    private RabbitMqLauncher _rabbit = null!;
+
+    public ClusterConfig Config { get; private set; } = null!;
+    public RabbitMqLauncher Rabbit { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        _config = DefaultTopology.Create(_dir.FullName, BasePort);
-        _rabbit = new RabbitMqLauncher(_config);
-        await _rabbit.StartAsync(CancellationToken.None);
-        output.WriteLine($"rabbitmq: node {_rabbit.NodeName} started in {_rabbit.LastStartDuration.TotalMilliseconds:0} ms");
+        Config = DefaultTopology.Create(_dir.FullName, BasePort);
+        Rabbit = new RabbitMqLauncher(Config);
+        await Rabbit.StartAsync(CancellationToken.None);
     }
 
     public async Task DisposeAsync()
     {
-        var pid = _rabbit.Pid();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        await _rabbit.StopAsync(CancellationToken.None);
-        output.WriteLine($"rabbitmq: stopped in {clock.ElapsedMilliseconds} ms");
-        if (pid is { } p)
-        {
-            Daemon.IsRunning(p).ShouldBeFalse();
-        }
-        ListeningSockets.PidsListeningOn(_config.RabbitMq.EpmdPort).ShouldBeEmpty();
+        // Stopped by the last scenario; this is for a run cut short.
+        await Rabbit.StopAsync(CancellationToken.None);
         _dir.Delete(recursive: true);
     }
+}
+
+[TestCaseOrderer(StepOrderer.Name, StepOrderer.Assembly)]
+public sealed class RabbitMqLauncherTests(RabbitMqNode node, ITestOutputHelper output) : IClassFixture<RabbitMqNode>
+{
+    private const string Ipv4Loopback = "0100007F";
+    private const string Ipv6Loopback = "00000000000000000000000001000000";
 
     [Fact]
     public async Task Started_AmqpConnectionWithGeneratedCredentialsSucceeds()
     {
+        output.WriteLine($"rabbitmq: node {node.Rabbit.NodeName} started in {node.Rabbit.LastStartDuration.TotalMilliseconds:0} ms");
         var factory = new ConnectionFactory
         {
-            HostName = _config.RabbitMq.Host,
-            Port = _config.RabbitMq.Port,
-            UserName = _config.RabbitMq.User,
-            Password = _config.RabbitMqPassword(),
-            VirtualHost = _config.RabbitMq.VirtualHost,
+            HostName = node.Config.RabbitMq.Host,
+            Port = node.Config.RabbitMq.Port,
+            UserName = node.Config.RabbitMq.User,
+            Password = node.Config.RabbitMqPassword(),
+            VirtualHost = node.Config.RabbitMq.VirtualHost,
         };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
@@ -61,7 +62,7 @@ public sealed class RabbitMqLauncherTests(ITestOutputHelper output) : IAsyncLife
     [Fact]
     public async Task Started_EveryListenerOnLoopbackOnly()
     {
-        var rmq = _config.RabbitMq;
+        var rmq = node.Config.RabbitMq;
         foreach (var port in new[] { rmq.Port, rmq.DistPort, rmq.EpmdPort })
         {
             var addresses = ListenAddresses(port);
@@ -75,24 +76,26 @@ public sealed class RabbitMqLauncherTests(ITestOutputHelper output) : IAsyncLife
     [Fact]
     public async Task StartedAgain_KeepsTheRunningNode()
     {
-        var before = _rabbit.Pid();
+        var before = node.Rabbit.Pid();
         before.ShouldNotBeNull();
-        await _rabbit.StartAsync(CancellationToken.None);
-        _rabbit.Pid().ShouldBe(before);
+        await node.Rabbit.StartAsync(CancellationToken.None);
+        node.Rabbit.Pid().ShouldBe(before);
     }
 
     [Fact]
+    [Step(Order = 1)]
     public async Task Stopped_NodeAndItsEpmdAreGone()
     {
-        var pid = _rabbit.Pid()!.Value;
-        var epmd = ListeningSockets.PidsListeningOn(_config.RabbitMq.EpmdPort);
+        var pid = node.Rabbit.Pid()!.Value;
+        var epmd = ListeningSockets.PidsListeningOn(node.Config.RabbitMq.EpmdPort);
         epmd.ShouldNotBeEmpty();
 
-        await _rabbit.StopAsync(CancellationToken.None);
+        await node.Rabbit.StopAsync(CancellationToken.None);
 
         Daemon.IsRunning(pid).ShouldBeFalse();
-        _rabbit.Pid().ShouldBeNull();
+        node.Rabbit.Pid().ShouldBeNull();
         epmd.ShouldAllBe(p => !Daemon.IsRunning(p));
+        ListeningSockets.PidsListeningOn(node.Config.RabbitMq.EpmdPort).ShouldBeEmpty();
     }
 
     /// <summary>Local addresses (hex, as /proc shows them) of IPv4 and IPv6 listeners on a port.</summary>
