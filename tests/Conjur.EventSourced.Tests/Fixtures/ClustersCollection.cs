@@ -2,9 +2,9 @@ namespace Conjur.EventSourced.Tests.Fixtures;
 
 /// <summary>
 /// Whole-cluster tests run one class at a time within a collection. There are two collections, so at
-/// most two clusters run at once on a 2-core machine: <c>clusters</c> holds the failover scenarios, the
-/// drill and replay around a switchover (their steps have deadlines), <c>clusters-b</c> the tests whose
-/// assertions are about content (walking skeleton, secrets API, audit shipping, dashboard).
+/// most two clusters run at once on a 2-core machine. They are balanced by running time (a cluster's start
+/// is most of it): <c>clusters</c> holds most failover scenarios and the drill, <c>clusters-b</c> the walking
+/// skeleton, secrets API, audit shipping, dashboard, replay, broker outage and the one-standby-stopped scenario.
 /// </summary>
 [CollectionDefinition("clusters")]
 public sealed class ClustersCollection;
