@@ -51,18 +51,46 @@ public sealed class Promotion(
 
     private async Task<object> PromoteLockedAsync(PromoteStandby command, bool selfInitiated, CancellationToken ct)
     {
-        // Every millisecond here is write outage: read etcd and Postgres at the same time.
+        // Every millisecond here is write outage: read etcd and Postgres, and grant the new leader lease, at the
+        // same time (a lease that ends up unused is revoked).
         var reading = etcd.GetPrefixAsync(keys.Prefix, ct);
         var probing = probe.ProbeAsync(ct);
+        var granting = etcd.GrantLeaseAsync(config.Failover.LeaseTtlSeconds, ct);
+        var granted = DateTimeOffset.UtcNow;
         var view = ClusterView.From(keys, await reading);
         var pg = await probing;
+        var lease = await granting;
+        try
+        {
+            return await PromoteWithLeaseAsync(command, selfInitiated, view, pg, lease, granted, ct);
+        }
+        catch (Exception e) when (!leader.Held || leader.LeaseId != lease)
+        {
+            // Not adopted as the leader's lease: give it back, best effort (etcd may be why this failed).
+            try
+            {
+                await etcd.RevokeLeaseAsync(lease, CancellationToken.None);
+            }
+            catch (Exception revoke) when (revoke is EtcdUnavailableException or OperationCanceledException)
+            {
+                log.LogWarning("could not revoke the unused lease {Lease} after {Error}: {RevokeError}", lease, e.Message, revoke.Message);
+            }
+            throw;
+        }
+    }
+
+    private async Task<object> PromoteWithLeaseAsync(PromoteStandby command, bool selfInitiated, ClusterView view, PostgresState pg,
+        long lease, DateTimeOffset granted, CancellationToken ct)
+    {
         var alreadyMaster = view.LeaderId == node.Id && pg.Running && !pg.InRecovery && command.FormerMaster != node.Id;
         if (_done is { } done && done.FailoverId == command.FailoverId && alreadyMaster)
         {
+            await etcd.RevokeLeaseAsync(lease, ct);
             return done;
         }
         if (alreadyMaster)
         {
+            await etcd.RevokeLeaseAsync(lease, ct);
             // Promoted for this failover before an agent restart (the answer was lost with the process), or by
             // itself while the control plane was away: the step is done, say so rather than refuse it.
             log.LogInformation("PromoteStandby for failover {FailoverId}: already the master", command.FailoverId);
@@ -79,14 +107,13 @@ public sealed class Promotion(
         };
         if (refusal is not null)
         {
+            await etcd.RevokeLeaseAsync(lease, ct);
             return await FailAsync(command, refusal, ct);
         }
 
         var switchPosition = Math.Max(pg.ReceivePosition ?? 0, pg.ReplayPosition ?? 0);
         var standbyRecord = view.Member(node.Id)!;
         var masterRecord = standbyRecord with { Role = NodeRoles.Master, Async = false };
-        var granted = DateTimeOffset.UtcNow;
-        var lease = await etcd.GrantLeaseAsync(config.Failover.LeaseTtlSeconds, ct);
         var txn = new Etcdserverpb.TxnRequest();
         txn.Compare.Add(EtcdSession.KeyMissing(keys.Leader));
         txn.Compare.Add(EtcdSession.ModRevisionIs(keys.Member(node.Id), view.MemberRevisions[node.Id]));
@@ -108,7 +135,8 @@ public sealed class Promotion(
             return await FailAsync(command, "the promotion transaction failed: the leader, the lock or this node's membership changed", ct);
         }
         leader.Adopt(lease);
-        await promotionLock.ReleaseAsync(ct);
+        // The transaction deleted the lock's key; its lease is given back while Postgres promotes.
+        var releasingLock = promotionLock.ReleaseAsync(ct);
         log.LogWarning("took the leader lease (failover {FailoverId}); promoting postgres", command.FailoverId);
 
         // Name the synchronous standbys before leaving recovery (a standby ignores the setting): the very
@@ -125,6 +153,7 @@ public sealed class Promotion(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Give the lease back at once so the next candidate can race, and stay a standby member.
+            await releasingLock;
             await leader.ReleaseAsync(ct);
             await etcd.PutAsync(keys.Member(node.Id), standbyRecord.ToJson(), ct: ct);
             return await FailAsync(command, $"pg_promote failed: {e.Message}", ct);
@@ -145,6 +174,7 @@ public sealed class Promotion(
             Outcome = "promoted",
             UpdatedAt = DateTimeOffset.UtcNow,
         });
+        await releasingLock;
         _done = Promoted(command, pg, switchPosition, selfInitiated);
         log.LogWarning("promoted{How}: master on timeline {Timeline}", selfInitiated ? " (by itself, without the saga's command)" : "", _done.Timeline);
         return _done;

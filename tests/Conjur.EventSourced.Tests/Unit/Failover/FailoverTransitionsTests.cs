@@ -71,7 +71,7 @@ public class FailoverTransitionsTests
     {
         var o = new FailoverOptions();
 
-        o.For(FailoverSteps.SteppingDown).ShouldBe(TimeSpan.FromSeconds(10));
+        o.For(FailoverSteps.SteppingDown).ShouldBe(TimeSpan.FromSeconds(30));
         o.For(FailoverSteps.AwaitingLock).ShouldBe(TimeSpan.FromSeconds(10));
         o.For(FailoverSteps.Promoting).ShouldBe(TimeSpan.FromSeconds(10));
         o.For(FailoverSteps.Rebasing).ShouldBe(TimeSpan.FromSeconds(60));
