@@ -12,7 +12,15 @@ namespace Conjur.EventSourced.Cli.ControlPlaneApi;
 /// </summary>
 public sealed class ControlPlaneClient(string baseUrl, TimeSpan? timeout = null) : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = timeout ?? TimeSpan.FromSeconds(5) };
+    /// <summary>
+    /// Reads are bounded by <c>timeout</c> (5 s by default); commands (POST) by at least 30 s: starting a saga
+    /// on a control plane that has not run one yet takes seconds on a loaded machine, and a command is never
+    /// retried blindly, so giving up early would only leave the operator guessing whether it was taken.
+    /// </summary>
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly TimeSpan _readTimeout = timeout ?? TimeSpan.FromSeconds(5);
+    private readonly HttpClient _http = new() { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = Timeout.InfiniteTimeSpan };
 
     public ControlPlaneClient(ClusterConfig config, TimeSpan? timeout = null) : this(config.ControlPlane.Url, timeout) { }
 
@@ -60,22 +68,26 @@ public sealed class ControlPlaneClient(string baseUrl, TimeSpan? timeout = null)
         {
             request.Content = JsonContent.Create(body);
         }
+        var limit = method == HttpMethod.Get ? _readTimeout : (_readTimeout > CommandTimeout ? _readTimeout : CommandTimeout);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(limit);
         HttpResponseMessage response;
+        string text;
         try
         {
-            response = await _http.SendAsync(request, ct);
+            response = await _http.SendAsync(request, bounded.Token);
+            text = await response.Content.ReadAsStringAsync(bounded.Token);
         }
         catch (HttpRequestException e)
         {
             throw new ControlPlaneException($"the control plane at {baseUrl} is not answering ({e.Message}): is the cluster up? try './cluster status'", inner: e);
         }
-        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
-            throw new ControlPlaneException($"the control plane at {baseUrl} did not answer {method} /{path} within {_http.Timeout.TotalSeconds:0.#} s", inner: e);
+            throw new ControlPlaneException($"the control plane at {baseUrl} did not answer {method} /{path} within {limit.TotalSeconds:0.#} s", inner: e);
         }
         using (response)
         {
-            var text = await response.Content.ReadAsStringAsync(ct);
             if (!response.IsSuccessStatusCode)
             {
                 // A bare 404 (no JSON error) is a route this control plane does not serve: say so rather than blame the node.
