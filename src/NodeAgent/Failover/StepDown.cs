@@ -111,8 +111,9 @@ public sealed class StepDownHandler(
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
-        catch (EtcdUnavailableException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // The step-down goes on; its transaction (leader must still be this node) decides whether it hands over.
             log.LogWarning("could not renew the leader lease while stepping down: {Error}", e.Message);
         }
     }
