@@ -10,7 +10,8 @@ namespace Conjur.EventSourced.Hosting.Services;
 /// </summary>
 public sealed class HaProxyLauncher(ClusterConfig config)
 {
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
+    // Under a second on a quiet machine; a loaded 2-core one (a test run, a build) has needed more than 10 s.
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 
     // Ports are above 1024: it needs no root at all, so it runs as the package's own user when we are root.

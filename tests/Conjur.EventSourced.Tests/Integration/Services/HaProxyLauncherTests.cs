@@ -22,41 +22,69 @@ public sealed class HaProxyLauncherTests(ITestOutputHelper output) : IAsyncLifet
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
     private ClusterConfig _config = null!;
     private HaProxyLauncher _haproxy = null!;
-    private StandInAgent _node1 = null!;
-    private StandInAgent _node2 = null!;
-    private StandInAgent _node4 = null!;
+    private StandInAgent? _node1;
+    private StandInAgent? _node2;
+    private StandInAgent? _node4;
 
     public async Task InitializeAsync()
     {
         _config = DefaultTopology.Create(_dir.FullName, BasePort);
-        _node1 = StandIn("node1", HttpStatusCode.ServiceUnavailable);
-        _node2 = StandIn("node2", HttpStatusCode.OK);
-        _node4 = StandIn("node4", HttpStatusCode.OK);
         _haproxy = new HaProxyLauncher(_config);
-        var clock = Stopwatch.StartNew();
-        await _haproxy.StartAsync(CancellationToken.None);
-        output.WriteLine($"haproxy: serving in {clock.ElapsedMilliseconds} ms");
-        // haproxy starts every server UP: wait for the first checks to take node1 and node3 out.
-        await Wait.ForAsync("node1 and node3 marked down in both backends", async ct =>
+        try
         {
-            var states = await ServerStatesAsync(ct);
-            return states.Count == 6 && states.All(s => s.Key.Server == "node2" ? s.Value == "UP" : s.Value.StartsWith("DOWN", StringComparison.Ordinal));
-        }, Bound, TimeSpan.FromMilliseconds(50));
+            _node1 = StandIn("node1", HttpStatusCode.ServiceUnavailable);
+            _node2 = StandIn("node2", HttpStatusCode.OK);
+            _node4 = StandIn("node4", HttpStatusCode.OK);
+            var clock = Stopwatch.StartNew();
+            await _haproxy.StartAsync(CancellationToken.None);
+            output.WriteLine($"haproxy: serving in {clock.ElapsedMilliseconds} ms");
+            // haproxy starts every server UP: wait for the first checks to take node1 and node3 out.
+            await Wait.ForAsync("node1 and node3 marked down in both backends", async ct =>
+            {
+                var states = await ServerStatesAsync(ct);
+                return states.Count == 6 && states.All(s => s.Key.Server == "node2" ? s.Value == "UP" : s.Value.StartsWith("DOWN", StringComparison.Ordinal));
+            }, Bound, TimeSpan.FromMilliseconds(50));
+        }
+        catch
+        {
+            // Free the ports at once: the next test of this class listens on the same ones.
+            await ReleaseAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()
     {
         var pid = _haproxy.Pid();
-        await _haproxy.StopAsync(CancellationToken.None);
+        await ReleaseAsync();
         if (pid is { } p)
         {
             Daemon.IsRunning(p).ShouldBeFalse();
         }
-        await _node1.DisposeAsync();
-        await _node2.DisposeAsync();
-        await _node4.DisposeAsync();
-        _http.Dispose();
-        _dir.Delete(recursive: true);
+    }
+
+    /// <summary>Stops haproxy and the stand-ins whatever state they are in; safe to call twice.</summary>
+    private async Task ReleaseAsync()
+    {
+        try
+        {
+            await _haproxy.StopAsync(CancellationToken.None);
+        }
+        finally
+        {
+            foreach (var standIn in new[] { _node1, _node2, _node4 })
+            {
+                if (standIn is not null)
+                {
+                    await standIn.DisposeAsync();
+                }
+            }
+            _http.Dispose();
+            if (_dir.Exists)
+            {
+                _dir.Delete(recursive: true);
+            }
+        }
     }
 
     [Fact]
@@ -86,8 +114,8 @@ public sealed class HaProxyLauncherTests(ITestOutputHelper output) : IAsyncLifet
     public async Task HealthMovesToAnotherNode_TrafficFollowsWithinTwoSeconds()
     {
         var clock = Stopwatch.StartNew();
-        _node2.Health = HttpStatusCode.ServiceUnavailable;
-        _node1.Health = HttpStatusCode.OK;
+        _node2!.Health = HttpStatusCode.ServiceUnavailable;
+        _node1!.Health = HttpStatusCode.OK;
 
         await Wait.ForAsync("traffic on node1", async ct => await ThroughLoadBalancerAsync(ct) == "node1", Bound, TimeSpan.FromMilliseconds(20));
 
