@@ -51,7 +51,8 @@ public sealed class ControlPlaneDatabase(ClusterConfig config)
             await conn.OpenAsync(c);
             return true;
         }, TimeSpan.FromSeconds(60), ct: ct);
-        await using var conn = new NpgsqlConnection(admin);
+        // The probe above gives up fast and retries; this one must not fail on a loaded machine (SCRAM takes CPU).
+        await using var conn = new NpgsqlConnection(PostgresTools.ConnectionString(config, config.ControlPlane.Host, config.ControlPlane.PostgresPort, "postgres", 15));
         await conn.OpenAsync(ct);
         await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", conn) { Parameters = { new() { Value = Database } } };
         if (await exists.ExecuteScalarAsync(ct) is null)

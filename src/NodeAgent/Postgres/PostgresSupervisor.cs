@@ -314,7 +314,8 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
         {
             throw new InvalidOperationException($"postgres exited during start-up: see {LogFile}");
         }
-        await using var probe = new NpgsqlConnection(cs);
+        // The loop above gives up fast and retries; this last check must not fail on a loaded machine (SCRAM takes CPU).
+        await using var probe = new NpgsqlConnection(PostgresTools.ConnectionString(config, "127.0.0.1", node.PostgresPort, "postgres", 10));
         try
         {
             await probe.OpenAsync(ct);
