@@ -72,11 +72,10 @@ public sealed class ControlPlaneClient(string baseUrl, TimeSpan? timeout = null)
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
         bounded.CancelAfter(limit);
         HttpResponseMessage response;
-        string text;
         try
         {
+            // The default completion option buffers the body within the same bound.
             response = await _http.SendAsync(request, bounded.Token);
-            text = await response.Content.ReadAsStringAsync(bounded.Token);
         }
         catch (HttpRequestException e)
         {
@@ -88,6 +87,7 @@ public sealed class ControlPlaneClient(string baseUrl, TimeSpan? timeout = null)
         }
         using (response)
         {
+            var text = await response.Content.ReadAsStringAsync(ct);
             if (!response.IsSuccessStatusCode)
             {
                 // A bare 404 (no JSON error) is a route this control plane does not serve: say so rather than blame the node.

@@ -64,18 +64,26 @@ public sealed class Promotion(
         {
             return await PromoteWithLeaseAsync(command, selfInitiated, view, pg, lease, granted, ct);
         }
-        catch (Exception e) when (!leader.Held || leader.LeaseId != lease)
+        finally
         {
-            // Not adopted as the leader's lease: give it back, best effort (etcd may be why this failed).
-            try
+            // Unless it became the leader's lease it is not needed: give it back (revoking one already gone is a no-op).
+            if (leader.LeaseId != lease)
             {
-                await etcd.RevokeLeaseAsync(lease, CancellationToken.None);
+                await RevokeUnusedAsync(lease);
             }
-            catch (Exception revoke) when (revoke is EtcdUnavailableException or OperationCanceledException)
-            {
-                log.LogWarning("could not revoke the unused lease {Lease} after {Error}: {RevokeError}", lease, e.Message, revoke.Message);
-            }
-            throw;
+        }
+    }
+
+    private async Task RevokeUnusedAsync(long lease)
+    {
+        try
+        {
+            await etcd.RevokeLeaseAsync(lease, CancellationToken.None);
+        }
+        catch (Exception e) when (e is EtcdUnavailableException or OperationCanceledException)
+        {
+            // Best effort: it expires after its TTL anyway.
+            log.LogWarning("could not revoke the unused lease {Lease}: {Error}", lease, e.Message);
         }
     }
 
@@ -85,12 +93,10 @@ public sealed class Promotion(
         var alreadyMaster = view.LeaderId == node.Id && pg.Running && !pg.InRecovery && command.FormerMaster != node.Id;
         if (_done is { } done && done.FailoverId == command.FailoverId && alreadyMaster)
         {
-            await etcd.RevokeLeaseAsync(lease, ct);
             return done;
         }
         if (alreadyMaster)
         {
-            await etcd.RevokeLeaseAsync(lease, ct);
             // Promoted for this failover before an agent restart (the answer was lost with the process), or by
             // itself while the control plane was away: the step is done, say so rather than refuse it.
             log.LogInformation("PromoteStandby for failover {FailoverId}: already the master", command.FailoverId);
@@ -107,7 +113,6 @@ public sealed class Promotion(
         };
         if (refusal is not null)
         {
-            await etcd.RevokeLeaseAsync(lease, ct);
             return await FailAsync(command, refusal, ct);
         }
 
@@ -131,7 +136,6 @@ public sealed class Promotion(
         txn.Success.Add(EtcdSession.Delete(keys.Switchover));
         if (!(await etcd.TxnAsync(txn, ct)).Succeeded)
         {
-            await etcd.RevokeLeaseAsync(lease, ct);
             return await FailAsync(command, "the promotion transaction failed: the leader, the lock or this node's membership changed", ct);
         }
         leader.Adopt(lease);

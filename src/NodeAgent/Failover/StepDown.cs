@@ -44,26 +44,15 @@ public sealed class StepDownHandler(
             {
                 return Failed(command, refusal ?? "postgres is not writable");
             }
-            // The HA cycle waits while this handler holds the node: keep the leader lease alive meanwhile, or a
-            // slow shutdown lets it expire and an automatic failover races the switchover.
-            using var stopRenewing = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var renewing = KeepLeaderAsync(stopRenewing.Token);
-            try
-            {
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                await postgres.CheckpointAsync(ct);
-                log.LogInformation("checkpoint before stepping down took {Ms} ms (writes still served)", clock.ElapsedMilliseconds);
-                state.Set(state.Current with { SteppingDown = true, Outcome = $"stepping down for {command.Target}" });
-                log.LogWarning("stepping down for a switchover to {Target}", command.Target);
-                clock.Restart();
-                await postgres.StopAsync(ct);
-                log.LogInformation("postgres stopped cleanly in {Ms} ms", clock.ElapsedMilliseconds);
-            }
-            finally
-            {
-                await stopRenewing.CancelAsync();
-                await renewing;
-            }
+            // The HA cycle keeps the leader lease alive while this handler holds the node (HaCycle.BusyAsync).
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await postgres.CheckpointAsync(ct);
+            log.LogInformation("checkpoint before stepping down took {Ms} ms (writes still served)", clock.ElapsedMilliseconds);
+            state.Set(state.Current with { SteppingDown = true, Outcome = $"stepping down for {command.Target}" });
+            log.LogWarning("stepping down for a switchover to {Target}", command.Target);
+            clock.Restart();
+            await postgres.StopAsync(ct);
+            log.LogInformation("postgres stopped cleanly in {Ms} ms", clock.ElapsedMilliseconds);
 
             // The handover key outlives this node's leader lease but not a stuck switchover.
             var lease = await etcd.GrantLeaseAsync(Math.Max(10, config.Failover.LeaseTtlSeconds * 5), ct);
@@ -90,31 +79,6 @@ public sealed class StepDownHandler(
         finally
         {
             trigger.Pulse();
-        }
-    }
-
-    private async Task KeepLeaderAsync(CancellationToken ct)
-    {
-        var every = TimeSpan.FromSeconds(config.Failover.LeaseTtlSeconds) / 3;
-        try
-        {
-            while (!ct.IsCancellationRequested)
-            {
-                await Task.Delay(every, ct);
-                if (!await leader.RenewAsync(ct))
-                {
-                    log.LogWarning("the leader lease ran out while stepping down");
-                    return;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // The step-down goes on; its transaction (leader must still be this node) decides whether it hands over.
-            log.LogWarning("could not renew the leader lease while stepping down: {Error}", e.Message);
         }
     }
 

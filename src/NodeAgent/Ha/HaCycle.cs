@@ -103,20 +103,43 @@ public sealed class HaCycle(
         return Finish(snapshot with { Outcome = outcome }, snapshot.Postgres);
     }
 
-    /// <summary>A command (rebase, re-enrol) holds the node: keep the alive lease fresh so the node still counts as operational.</summary>
+    /// <summary>
+    /// A command (promotion, step-down, rebase, re-enrol) holds the node: keep the alive lease fresh so the node
+    /// still counts as operational, and the leader lease if this node holds it, so a promotion or a clean
+    /// shutdown that takes longer than the TTL does not lose it midway. The command decides what the node does.
+    /// </summary>
     private async Task<CycleOutcome> BusyAsync(CancellationToken ct)
     {
         var pg = await probe.ProbeAsync(ct);
         var outcome = $"busy: {gate.Operation}";
+        DateTimeOffset? renewalSent = null;
         try
         {
+            if (leader.Held)
+            {
+                var sent = DateTimeOffset.UtcNow;
+                if (await leader.RenewAsync(ct))
+                {
+                    renewalSent = sent;
+                }
+                else
+                {
+                    outcome += "; the leader lease ran out";
+                }
+            }
             await alive.RefreshAsync(FailoverRace.StatusFor(pg, null), ct);
         }
         catch (EtcdUnavailableException e)
         {
-            outcome += $"; alive lease not refreshed: {e.Message}";
+            outcome += $"; leases not refreshed: {e.Message}";
         }
-        return Finish(state.Current with { Postgres = pg, Outcome = outcome, UpdatedAt = DateTimeOffset.UtcNow }, pg);
+        // Read the state last: the command may have changed it meanwhile (stepping down, promoted).
+        var current = state.Current;
+        if (renewalSent is { } at && current.HoldsLeader)
+        {
+            current = Leading(current, at);
+        }
+        return Finish(current with { Postgres = pg, Outcome = outcome, UpdatedAt = DateTimeOffset.UtcNow }, pg);
     }
 
     /// <summary>

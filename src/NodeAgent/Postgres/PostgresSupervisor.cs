@@ -64,7 +64,7 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
         // No synchronous standby yet: with one named, these commits would wait for a standby that cannot exist before them.
         await StartAsync(PostgresSettings.ForMaster(config, node, DataDir, LogFile, synchronous: false), ct);
         var replicationPassword = SecretFiles.GetOrCreate(config.ReplicationPasswordFile());
-        await using var conn = new NpgsqlConnection(PostgresTools.ConnectionString(config, "127.0.0.1", node.PostgresPort, "postgres", 5));
+        await using var conn = new NpgsqlConnection(LocalAdmin(5));
         await conn.OpenAsync(ct);
         foreach (var sql in new[]
                  {
@@ -129,7 +129,7 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
     public async Task ApplyAsync(IReadOnlyDictionary<string, string> settings, CancellationToken ct)
     {
         await PostgresTools.WriteManagedConfAsync(DataDir, settings, ct);
-        await using var conn = new NpgsqlConnection(PostgresTools.ConnectionString(config, "127.0.0.1", node.PostgresPort, "postgres", 2));
+        await using var conn = new NpgsqlConnection(LocalAdmin(2));
         await conn.OpenAsync(ct);
         await using var cmd = new NpgsqlCommand("SELECT pg_reload_conf()", conn);
         await cmd.ExecuteNonQueryAsync(ct);
@@ -151,13 +151,17 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
         await WaitUntilStoppedAsync(TimeSpan.FromSeconds(10), ct);
     }
 
+    /// <summary>This node's own Postgres, as the admin, on the maintenance database; the connect timeout in seconds.</summary>
+    private string LocalAdmin(int timeoutSeconds) =>
+        PostgresTools.ConnectionString(config, "127.0.0.1", node.PostgresPort, "postgres", timeoutSeconds);
+
     /// <summary>
     /// A checkpoint while the master still serves: the shutdown checkpoint of a switchover's clean stop then
     /// has little left to write, so the part of the stop that is write outage shrinks.
     /// </summary>
     public async Task CheckpointAsync(CancellationToken ct)
     {
-        await using var conn = new NpgsqlConnection(PostgresTools.ConnectionString(config, "127.0.0.1", node.PostgresPort, "postgres", 2));
+        await using var conn = new NpgsqlConnection(LocalAdmin(2));
         await conn.OpenAsync(ct);
         await using var checkpoint = new NpgsqlCommand("CHECKPOINT", conn) { CommandTimeout = 60 };
         await checkpoint.ExecuteNonQueryAsync(ct);
@@ -193,7 +197,7 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
     public async Task<int> PromoteAsync(IReadOnlyDictionary<string, string> settings, CancellationToken ct)
     {
         await PostgresTools.WriteManagedConfAsync(DataDir, settings, ct);
-        await using var conn = new NpgsqlConnection(PostgresTools.ConnectionString(config, "127.0.0.1", node.PostgresPort, "postgres", 2));
+        await using var conn = new NpgsqlConnection(LocalAdmin(2));
         await conn.OpenAsync(ct);
         await using (var reload = new NpgsqlCommand("SELECT pg_reload_conf()", conn))
         {
@@ -298,7 +302,7 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
 
     private async Task WaitUntilAcceptingAsync(TimeSpan timeout, CancellationToken ct)
     {
-        var cs = PostgresTools.ConnectionString(config, "127.0.0.1", node.PostgresPort, "postgres", 1);
+        var cs = LocalAdmin(1);
         // Stop waiting as soon as the postmaster is gone: a bad setting makes it exit at once.
         await Wait.UntilAsync(async c =>
         {
@@ -315,7 +319,7 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
             throw new InvalidOperationException($"postgres exited during start-up: see {LogFile}");
         }
         // The loop above gives up fast and retries; this last check must not fail on a loaded machine (SCRAM takes CPU).
-        await using var probe = new NpgsqlConnection(PostgresTools.ConnectionString(config, "127.0.0.1", node.PostgresPort, "postgres", 10));
+        await using var probe = new NpgsqlConnection(LocalAdmin(10));
         try
         {
             await probe.OpenAsync(ct);
