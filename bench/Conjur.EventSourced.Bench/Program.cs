@@ -25,7 +25,17 @@ var window = new Option<int>("--window-hours") { Description = "Retention window
 var storage = new Command("storage", "Simulate hours of heartbeats, apply retention, print table sizes against the documented bound") { storageNodes, hours, interval, window };
 storage.SetAction((p, ct) => StorageBench.RunAsync(p.GetValue(storageNodes), p.GetValue(hours), p.GetValue(interval), TimeSpan.FromHours(p.GetValue(window)), p.GetValue(basePort), ct));
 
+var messages = new Option<int>("--messages") { Description = "Messages to publish, then drain", DefaultValueFactory = _ => 100_000 };
+var prefetch = new Option<int>("--prefetch") { Description = "Consumer prefetch", DefaultValueFactory = _ => 2000 };
+var batch = new Option<int>("--batch") { Description = "MassTransit batch message limit", DefaultValueFactory = _ => 1000 };
+var consumers = new Option<int>("--concurrency") { Description = "MassTransit batches in flight at once", DefaultValueFactory = _ => 1 };
+var ordered = new Option<bool>("--ordered") { Description = "MassTransit side: a plain consumer whose messages a thread of its own completes in delivery order, batch by batch, instead of Batch<>" };
+var bus = new Command("bus", "The bus alone: publish then drain heartbeat-sized messages with the bare RabbitMQ client and with MassTransit and an empty consumer")
+    { messages, prefetch, batch, consumers, ordered };
+bus.SetAction((p, ct) => BusBench.RunAsync(p.GetValue(messages), p.GetValue(prefetch), p.GetValue(batch), p.GetValue(consumers), p.GetValue(ordered), p.GetValue(basePort), ct));
+
 root.Subcommands.Add(ingest);
+root.Subcommands.Add(bus);
 root.Subcommands.Add(rebuild);
 root.Subcommands.Add(storage);
 return await root.Parse(args).InvokeAsync();

@@ -18,6 +18,8 @@ public static class Configuration
             sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<Hosting.Topology.ClusterConfig>(),
             sp.GetRequiredService<ILogger<NodeEventRecorder>>(), sp.GetRequiredService<IngestMetrics>(),
             sp.GetService<TimeProvider>(), sp.GetRequiredService<IOptions<IngestOptions>>().Value));
+        services.AddSingleton<NodeReportBatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<NodeReportBatcher>());
         return services;
     }
 

@@ -1,14 +1,10 @@
 using Conjur.EventSourced.Contracts.Nodes;
-using Conjur.EventSourced.ControlPlane.Telemetry;
 using MassTransit;
 
 namespace Conjur.EventSourced.ControlPlane.Heartbeats;
 
-public sealed class NodeHeartbeatConsumer(NodeEventRecorder recorder) : IConsumer<Batch<NodeHeartbeat>>
+/// <summary>Hands each heartbeat to the batcher; the message is acknowledged once its batch is committed.</summary>
+public sealed class NodeHeartbeatConsumer(NodeReportBatcher batcher) : IConsumer<NodeHeartbeat>
 {
-    public async Task Consume(ConsumeContext<Batch<NodeHeartbeat>> context)
-    {
-        await recorder.RecordAsync([.. context.Message.Select(m => HeartbeatRecorded.From(m.Message))], context.CancellationToken);
-        ControlPlaneMetrics.HeartbeatsIngested(context.Message.Length, "heartbeat");
-    }
+    public Task Consume(ConsumeContext<NodeHeartbeat> context) => batcher.AddAsync(HeartbeatRecorded.From(context.Message), "heartbeat");
 }

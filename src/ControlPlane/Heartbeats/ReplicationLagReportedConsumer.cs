@@ -1,14 +1,10 @@
 using Conjur.EventSourced.Contracts.Nodes;
-using Conjur.EventSourced.ControlPlane.Telemetry;
 using MassTransit;
 
 namespace Conjur.EventSourced.ControlPlane.Heartbeats;
 
-public sealed class ReplicationLagReportedConsumer(NodeEventRecorder recorder) : IConsumer<Batch<ReplicationLagReported>>
+/// <summary>Hands each lag report to the batcher; the message is acknowledged once its batch is committed.</summary>
+public sealed class ReplicationLagReportedConsumer(NodeReportBatcher batcher) : IConsumer<ReplicationLagReported>
 {
-    public async Task Consume(ConsumeContext<Batch<ReplicationLagReported>> context)
-    {
-        await recorder.RecordAsync([.. context.Message.Select(m => ReplicationLagRecorded.From(m.Message))], context.CancellationToken);
-        ControlPlaneMetrics.HeartbeatsIngested(context.Message.Length, "lag_report");
-    }
+    public Task Consume(ConsumeContext<ReplicationLagReported> context) => batcher.AddAsync(ReplicationLagRecorded.From(context.Message), "lag_report");
 }

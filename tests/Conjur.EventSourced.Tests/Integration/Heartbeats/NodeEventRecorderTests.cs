@@ -11,7 +11,7 @@ using static Conjur.EventSourced.Tests.Unit.ClusterStatus.NodeReports;
 namespace Conjur.EventSourced.Tests.Integration.Heartbeats;
 
 /// <summary>The recorder and the inline projection against a real Postgres; each test has its own cluster id.</summary>
-public sealed class NodeEventRecorderTests(ControlPlanePostgres postgres) : IClassFixture<ControlPlanePostgres>, IAsyncLifetime
+public sealed partial class NodeEventRecorderTests(ControlPlanePostgres postgres) : IClassFixture<ControlPlanePostgres>, IAsyncLifetime
 {
     private readonly string _cluster = "it" + Guid.NewGuid().ToString("N")[..8];
     private DocumentStore _store = null!;
