@@ -96,6 +96,22 @@ public static class FailoverScenario
         }
     }
 
+    /// <summary>
+    /// Every standby has replayed all the master's WAL. A scenario that needs a second standby to be eligible
+    /// (as far as the first) waits for this before its fault: WAL the master writes on its own (a running-
+    /// transactions record, a checkpoint) may otherwise have reached the sync standby and not yet the other,
+    /// which then rightly may not be promoted.
+    /// </summary>
+    public static async Task StandbysCaughtUpAsync(RunningCluster cluster, string master)
+    {
+        var standbys = cluster.Config.FailoverStandbys.Where(n => n.Id != master).Select(n => n.Id).ToList();
+        var names = string.Join(", ", standbys.Select(id => $"'{id}'"));
+        await Wait.ForAsync($"{string.Join(" and ", standbys)} to replay all of {master}'s WAL", async _ =>
+            (long)(await cluster.ScalarAsync(cluster.NodeConnectionString(master),
+                $"SELECT count(*) FROM pg_stat_replication WHERE application_name IN ({names}) AND replay_lsn = pg_current_wal_lsn()"))! == standbys.Count,
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
+    }
+
     /// <summary>S1 afterwards: the old master takes no write, whether its Postgres is down or fenced.</summary>
     public static async Task OldMasterRefusesWritesAsync(RunningCluster cluster, string oldMaster)
     {

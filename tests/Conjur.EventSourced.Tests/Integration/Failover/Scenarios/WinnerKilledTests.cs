@@ -20,6 +20,8 @@ public sealed class WinnerKilledTests(ClusterForWinnerDeath cluster, ITestOutput
         var master = (await LeaderAsync(cluster)).ShouldNotBeNull();
         var cp = cluster.Launcher.ControlPlanePid.ShouldNotBeNull();
         await Daemon.StopAsync(cp, TimeSpan.FromSeconds(15));
+        // Both standbys as far as each other, so the second is eligible when the first dies.
+        await StandbysCaughtUpAsync(cluster, master);
 
         await BlockedFailover.KillMasterPostgresAsync(cluster, master);
         string? winner = null;
