@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Conjur.EventSourced.Contracts.Nodes;
+using Conjur.EventSourced.ControlPlane.Heartbeats;
 using Conjur.EventSourced.Hosting.Security;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -29,13 +29,8 @@ public static class BusBench
     {
         await using var services = await BenchServices.StartAsync(basePort, rabbit: true, ct);
         var config = services.Config;
-        var factory = new ConnectionFactory
-        {
-            HostName = config.RabbitMq.Host, Port = config.RabbitMq.Port, VirtualHost = config.RabbitMq.VirtualHost,
-            UserName = config.RabbitMq.User, Password = config.RabbitMqPassword(),
-        };
-        var sample = Heartbeat("bench", 1);
-        var body = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { message = sample, messageType = new[] { "urn:message:x" }, sentTime = DateTime.UtcNow }));
+        var factory = SimulatedAgents.Factory(config, "bench-bus");
+        var body = SimulatedAgents.Envelope(Heartbeat("bench", 1), Guid.NewGuid());
 
         var raw = new List<(AckMode Mode, double Publish, double Drain)>();
         foreach (var mode in Enum.GetValues<AckMode>())
@@ -51,7 +46,7 @@ public static class BusBench
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  RabbitMQ client   publish {publish,10:N0}/s   drain {drain,10:N0}/s  (ack {Describe(mode)})"));
         }
-        var consumer = ordered ? $"empty consumer, {batch} at once, completed in delivery order in batches of {batch} by a thread of its own"
+        var consumer = ordered ? $"the control plane's NodeReportBatcher with an empty recording, {prefetch} at once, batches of {NodeReportBatches.MessageLimit}"
             : batch <= 1 ? $"empty consumer, {consumers} at once" : $"empty Batch<> consumer, batches of {batch}, {consumers} at once";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  MassTransit       send    {mtPublish,10:N0}/s   drain {mtDrain,10:N0}/s  ({consumer})"));
         return 0;
@@ -164,6 +159,9 @@ public static class BusBench
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MassTransit: sent {messages:N0} at {publish:N0}/s"));
 
             EmptyBatchConsumer.Reset(messages);
+            // --ordered: the control plane's own batcher, in front of a recording that only counts.
+            using var batcher = new NodeReportBatcher((reports, _) => EmptyBatchConsumer.Count(reports.Count), NullLogger<NodeReportBatcher>.Instance);
+            await batcher.StartAsync(ct);
             var handle = host.Services.GetRequiredService<IReceiveEndpointConnector>().ConnectReceiveEndpoint("bench-mt", (_, e) =>
             {
                 if (e is IRabbitMqReceiveEndpointConfigurator rabbit)
@@ -172,9 +170,9 @@ public static class BusBench
                 }
                 if (ordered)
                 {
-                    e.ConcurrentMessageLimit = batch;
-                    OrderedConsumer.Start(batch);
-                    e.Consumer<OrderedConsumer>();
+                    // As NodeReportBatches.ConfigureEndpoint: as many in consume as prefetched.
+                    e.ConcurrentMessageLimit = prefetch;
+                    e.Consumer(() => new BatchedConsumer(batcher));
                 }
                 else if (batch <= 1)
                 {
@@ -192,6 +190,7 @@ public static class BusBench
             var drain = messages / EmptyBatchConsumer.Elapsed.TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MassTransit: drained {messages:N0} at {drain:N0}/s"));
             await handle.StopAsync(ct);
+            await batcher.StopAsync(ct);
             return (publish, drain);
         }
         finally
@@ -206,58 +205,10 @@ public static class BusBench
         public Task Consume(ConsumeContext<NodeHeartbeat> context) => EmptyBatchConsumer.Count(1);
     }
 
-    /// <summary>
-    /// Batching without MassTransit's <c>Batch&lt;T&gt;</c>: each message waits for its batch, and one thread completes a
-    /// batch's messages in delivery order, so MassTransit acknowledges them in that order.
-    /// </summary>
-    public sealed class OrderedConsumer : IConsumer<NodeHeartbeat>
+    /// <summary>As the control plane's heartbeat consumer: each message waits for its batch in <see cref="NodeReportBatcher"/>.</summary>
+    public sealed class BatchedConsumer(NodeReportBatcher batcher) : IConsumer<NodeHeartbeat>
     {
-        private static readonly object Gate = new();
-        private static List<TaskCompletionSource> _pending = [];
-        private static int _limit;
-
-        public static void Start(int limit)
-        {
-            _limit = limit;
-            new Thread(() =>
-            {
-                while (true)
-                {
-                    List<TaskCompletionSource> batch;
-                    lock (Gate)
-                    {
-                        if (_pending.Count < _limit)
-                        {
-                            Monitor.Wait(Gate, 50);
-                        }
-                        batch = _pending;
-                        _pending = [];
-                    }
-                    if (batch.Count > 0)
-                    {
-                        _ = EmptyBatchConsumer.Count(batch.Count);
-                        foreach (var t in batch)
-                        {
-                            t.SetResult();
-                        }
-                    }
-                }
-            }) { IsBackground = true }.Start();
-        }
-
-        public Task Consume(ConsumeContext<NodeHeartbeat> context)
-        {
-            var done = new TaskCompletionSource();
-            lock (Gate)
-            {
-                _pending.Add(done);
-                if (_pending.Count >= _limit)
-                {
-                    Monitor.Pulse(Gate);
-                }
-            }
-            return done.Task;
-        }
+        public Task Consume(ConsumeContext<NodeHeartbeat> context) => batcher.AddAsync(HeartbeatRecorded.From(context.Message), "heartbeat");
     }
 
     public sealed class EmptyBatchConsumer : IConsumer<Batch<NodeHeartbeat>>

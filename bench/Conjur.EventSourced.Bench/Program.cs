@@ -29,7 +29,7 @@ var messages = new Option<int>("--messages") { Description = "Messages to publis
 var prefetch = new Option<int>("--prefetch") { Description = "Consumer prefetch", DefaultValueFactory = _ => 2000 };
 var batch = new Option<int>("--batch") { Description = "MassTransit batch message limit", DefaultValueFactory = _ => 1000 };
 var consumers = new Option<int>("--concurrency") { Description = "MassTransit batches in flight at once", DefaultValueFactory = _ => 1 };
-var ordered = new Option<bool>("--ordered") { Description = "MassTransit side: a plain consumer whose messages a thread of its own completes in delivery order, batch by batch, instead of Batch<>" };
+var ordered = new Option<bool>("--ordered") { Description = "MassTransit side: a plain consumer handing each message to the control plane's NodeReportBatcher (empty recording), instead of Batch<>" };
 var bus = new Command("bus", "The bus alone: publish then drain heartbeat-sized messages with the bare RabbitMQ client and with MassTransit and an empty consumer")
     { messages, prefetch, batch, consumers, ordered };
 bus.SetAction((p, ct) => BusBench.RunAsync(p.GetValue(messages), p.GetValue(prefetch), p.GetValue(batch), p.GetValue(consumers), p.GetValue(ordered), p.GetValue(basePort), ct));

@@ -26,14 +26,26 @@ public sealed class SimulatedAgents : IAsyncDisposable
         _channel = channel;
     }
 
+    /// <summary>The bare RabbitMQ client's way to the cluster's broker.</summary>
+    public static ConnectionFactory Factory(ClusterConfig config, string name) => new()
+    {
+        HostName = config.RabbitMq.Host, Port = config.RabbitMq.Port, VirtualHost = config.RabbitMq.VirtualHost,
+        UserName = config.RabbitMq.User, Password = config.RabbitMqPassword(), ClientProvidedName = name,
+    };
+
+    /// <summary>A heartbeat in MassTransit's JSON envelope, as an agent's bus puts it on the wire.</summary>
+    public static byte[] Envelope(NodeHeartbeat heartbeat, Guid messageId) => JsonSerializer.SerializeToUtf8Bytes(new
+    {
+        messageId,
+        messageType = MessageType,
+        message = heartbeat,
+        sentTime = DateTime.UtcNow,
+        headers = new { },
+    }, Json);
+
     public static async Task<SimulatedAgents> ConnectAsync(ClusterConfig config, CancellationToken ct)
     {
-        var factory = new ConnectionFactory
-        {
-            HostName = config.RabbitMq.Host, Port = config.RabbitMq.Port, VirtualHost = config.RabbitMq.VirtualHost,
-            UserName = config.RabbitMq.User, Password = config.RabbitMqPassword(), ClientProvidedName = "simulated-agents",
-        };
-        var connection = await factory.CreateConnectionAsync(ct);
+        var connection = await Factory(config, "simulated-agents").CreateConnectionAsync(ct);
         var channel = await connection.CreateChannelAsync(cancellationToken: ct);
         return new SimulatedAgents(connection, channel);
     }
@@ -41,14 +53,7 @@ public sealed class SimulatedAgents : IAsyncDisposable
     public async ValueTask PublishAsync(NodeHeartbeat heartbeat, CancellationToken ct)
     {
         var messageId = Guid.NewGuid();
-        var body = JsonSerializer.SerializeToUtf8Bytes(new
-        {
-            messageId,
-            messageType = MessageType,
-            message = heartbeat,
-            sentTime = DateTime.UtcNow,
-            headers = new { },
-        }, Json);
+        var body = Envelope(heartbeat, messageId);
         var properties = new BasicProperties
         {
             Persistent = true, ContentType = "application/vnd.masstransit+json", MessageId = messageId.ToString(),

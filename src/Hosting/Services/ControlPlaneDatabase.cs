@@ -44,15 +44,16 @@ public sealed class ControlPlaneDatabase(ClusterConfig config)
             Directory.CreateDirectory(config.LogsDir);
             await Daemon.StartAsync(PostgresTools.Bin("postgres"), ["-D", DataDir], LogFile, runAs: SystemUsers.Postgres);
         }
-        var admin = PostgresTools.ConnectionString(config, config.ControlPlane.Host, config.ControlPlane.PostgresPort, "postgres", 1);
+        string Admin(int timeoutSeconds) =>
+            PostgresTools.ConnectionString(config, config.ControlPlane.Host, config.ControlPlane.PostgresPort, "postgres", timeoutSeconds);
         await Wait.ForAsync("the control plane's postgres to accept connections", async c =>
         {
-            await using var conn = new NpgsqlConnection(admin);
+            await using var conn = new NpgsqlConnection(Admin(1));
             await conn.OpenAsync(c);
             return true;
         }, TimeSpan.FromSeconds(60), ct: ct);
         // The probe above gives up fast and retries; this one must not fail on a loaded machine (SCRAM takes CPU).
-        await using var conn = new NpgsqlConnection(PostgresTools.ConnectionString(config, config.ControlPlane.Host, config.ControlPlane.PostgresPort, "postgres", 15));
+        await using var conn = new NpgsqlConnection(Admin(15));
         await conn.OpenAsync(ct);
         await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", conn) { Parameters = { new() { Value = Database } } };
         if (await exists.ExecuteScalarAsync(ct) is null)

@@ -62,11 +62,16 @@ public sealed partial class NodeEventRecorderTests
 
         var consumes = Enumerable.Range(1, 3).Select(seq => batcher.AddAsync(Heartbeat("node2", seq, cluster: _cluster), "heartbeat")).ToArray();
 
+        var failures = new List<Exception>();
         foreach (var consume in consumes)
         {
-            await Should.ThrowAsync<Exception>(consume.WaitAsync(Bound));
+            failures.Add(await Should.ThrowAsync<Exception>(consume.WaitAsync(Bound)));
         }
         await batcher.StopAsync(default);
+
+        // One batch, one failure (a bound that ran out would give each its own TimeoutException), and not the stop's.
+        failures.Distinct().ShouldHaveSingleItem().ShouldNotBeAssignableTo<TimeoutException>();
+        failures[0].ShouldNotBeAssignableTo<OperationCanceledException>();
         (await StreamLengthAsync("node2")).ShouldBe(0);
     }
 
