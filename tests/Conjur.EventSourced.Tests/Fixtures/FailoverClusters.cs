@@ -9,14 +9,7 @@ public sealed class ClusterForNodeDeath(IMessageSink sink) : RunningCluster(sink
 public sealed class ClusterForFrozenAgent(IMessageSink sink) : RunningCluster(sink, 30400);
 public sealed class ClusterWithOneStandbyStopped(IMessageSink sink) : RunningCluster(sink, 30600);
 public sealed class ClusterLosingItsSyncStandby(IMessageSink sink) : RunningCluster(sink, 30800);
-/// <summary>
-/// The winner-killed scenario's cluster: lock winners wait 2 s for the saga before promoting themselves, so
-/// the winner the test kills is still only a lock holder (with the default 300 ms a loaded machine let it
-/// promote first, and the next standby then rightly found too few standbys left to fail over again), while
-/// the next winner still promotes itself if the restarted control plane is slow to command it.
-/// </summary>
-public sealed class ClusterForWinnerDeath(IMessageSink sink)
-    : RunningCluster(sink, 29000, configure: c => c with { Failover = c.Failover with { SelfPromoteAfterMs = 2000 } });
+public sealed class ClusterForWinnerDeath(IMessageSink sink) : RunningCluster(sink, 29000);
 public sealed class ClusterForControlPlaneDeath(IMessageSink sink) : RunningCluster(sink, 29200);
 public sealed class ClusterForSwitchover(IMessageSink sink) : RunningCluster(sink, 29400);
 

@@ -18,13 +18,11 @@ public abstract class RunningCluster : IAsyncLifetime
 {
     private readonly IMessageSink _sink;
 
-    protected RunningCluster(IMessageSink sink, int basePort, IReadOnlyList<(string Id, NodeRole Role, bool Async)>? nodes = null,
-        Func<ClusterConfig, ClusterConfig>? configure = null)
+    protected RunningCluster(IMessageSink sink, int basePort, IReadOnlyList<(string Id, NodeRole Role, bool Async)>? nodes = null)
     {
         _sink = sink;
         var dir = Path.Combine(Path.GetTempPath(), $"conjur-test-{basePort}-{Guid.NewGuid():N}"[..40]);
-        var config = DefaultTopology.Create(dir, basePort, clusterId: $"t{basePort}", nodes);
-        Config = configure is null ? config : configure(config);
+        Config = DefaultTopology.Create(dir, basePort, clusterId: $"t{basePort}", nodes);
         Launcher = new ClusterLauncher(Config, m => _sink.OnMessage(new DiagnosticMessage($"[{basePort}] {m}")));
     }
 
