@@ -63,5 +63,5 @@ public sealed record FailoverConfig
     /// A control plane that is down, or slow on its first failover, then costs at most this much.
     /// 0 or less: never; the winner waits for the saga for as long as it holds the lock.
     /// </summary>
-    public int SelfPromoteAfterMs { get; init; } = 300;
+    public int SelfPromoteAfterMs { get; init; } = 1000;
 }
