@@ -10,30 +10,33 @@ namespace Conjur.EventSourced.NodeAgent.Failover;
 ///
 /// Preconditions (checked once per lost term): at least two failover standbys operational, a majority
 /// of members operational (by their <c>alive/</c> leases), and the synchronous standby of the lost
-/// master has reported its final position. Then candidacy: the synchronous standby acknowledged every
-/// commit the clients saw, so while it lives it alone races; if it is gone (it won and died), a standby
-/// at least as far as it reported may race, the furthest first.
+/// master has reported its final position. Then candidacy: WAL is one line, so the standby furthest
+/// along holds every commit any synchronous standby acknowledged. Each operational failover standby
+/// reports its final position (within the decision window), and only the furthest may race; when
+/// several are equally far, the synchronous standby the master last named goes first. The master's
+/// own note of its synchronous standby is not enough on its own: it is up to a cycle old, and with
+/// <c>FIRST 1 (a, b)</c> Postgres moves the role by itself when a standby connects or detaches.
 /// </summary>
 public static class FailoverDecision
 {
-    /// <param name="floor">
-    /// The synchronous standby's position as reported for this term in an earlier round: if it won and
-    /// died, its <c>status/</c> key went with it, but a later candidate must still be at least that far.
-    /// </param>
-    /// <summary>The synchronous standby's position reported for the lost term in this read (0 when it has not reported).</summary>
-    public static long SyncReported(ClusterView view, LeaderMemory lost) =>
-        lost.SyncStandby is { } sync && view.Status(sync) is { } s && s.Term == lost.Term ? s.ReceivePosition ?? 0 : 0;
+    /// <summary>The furthest position any standby reported for the lost term in this read (0 when none has).</summary>
+    public static long HighestReported(ClusterView view, LeaderMemory lost) =>
+        FailoverSet(view, lost)
+            .Select(id => view.Status(id) is { } s && s.Term == lost.Term ? s.ReceivePosition ?? 0 : 0)
+            .DefaultIfEmpty(0)
+            .Max();
 
+    /// <param name="floor">
+    /// The furthest position reported for this term in an earlier round: if that standby won and died, its
+    /// <c>status/</c> key went with it, but a later candidate must still be at least that far.
+    /// </param>
     public static FailoverVerdict Decide(string self, ClusterView view, LeaderMemory lost, bool preconditionsHeld, bool waitedLongEnough, long floor = 0)
     {
         if (view.Switchover is { } switchover)
         {
             return DecideSwitchover(self, view, switchover);
         }
-        var failoverSet = view.Members
-            .Where(m => m.Key != lost.LeaderId && m.Value.Role == NodeRoles.Standby && !m.Value.Async)
-            .Select(m => m.Key)
-            .ToHashSet(StringComparer.Ordinal);
+        var failoverSet = FailoverSet(view, lost);
         if (!failoverSet.Contains(self))
         {
             return FailoverVerdict.StandBy("not in the failover set (followers and async standbys are promoted only by force)");
@@ -72,30 +75,39 @@ public static class FailoverDecision
         {
             return FailoverVerdict.Wait("own position not reported yet");
         }
-        // The synchronous standby holds every acknowledged commit: while it lives it is the one to promote,
-        // even if another standby received a little more (those records were never acknowledged to anyone).
-        if (lost.SyncStandby is { } syncStandby && reports.ContainsKey(syncStandby) && view.Alive.Contains(syncStandby))
+        // Everyone operational reports before anyone decides: which standby acknowledged the last commits is
+        // known only from the master's last report, up to a cycle old, and the master may have switched its
+        // synchronous standby since (a standby reconnecting, or the synchronous one detaching before the other).
+        var silent = failoverSet.Where(id => view.Alive.Contains(id) && !reports.ContainsKey(id)).Order(StringComparer.Ordinal).ToList();
+        if (silent.Count > 0 && !waitedLongEnough)
         {
-            return syncStandby == self
-                ? FailoverVerdict.Race(string.Create(CultureInfo.InvariantCulture, $"the synchronous standby, at position {mine}"))
-                : FailoverVerdict.StandBy($"the synchronous standby {syncStandby} goes first");
+            return FailoverVerdict.Wait($"waiting for {string.Join(", ", silent)} to report {(silent.Count == 1 ? "its position" : "their positions")}");
         }
-        // It is gone (it won and died, say): anyone at least as far as it was may go, the furthest first.
-        var syncFloor = lost.SyncStandby is { } gone && reports.TryGetValue(gone, out var goneAt) ? Math.Max(goneAt, floor) : floor;
-        if (mine < syncFloor)
+        // WAL is one line: the furthest standby holds every commit any standby acknowledged. A position reported
+        // in an earlier round (a winner that died, whose report went with its lease) still counts.
+        var furthest = reports.Values.Append(floor).Max();
+        if (mine < furthest)
+        {
+            var who = reports.Where(r => r.Value == furthest).Select(r => r.Key).Order(StringComparer.Ordinal).FirstOrDefault() ?? "an earlier candidate";
+            return FailoverVerdict.StandBy(string.Create(CultureInfo.InvariantCulture,
+                $"{who} reported position {furthest}, further than this node's {mine}"));
+        }
+        // As far as anyone: the synchronous standby the master last named goes first; between the others, the lock decides.
+        if (lost.SyncStandby is { } named && named != self && view.Alive.Contains(named) && reports.TryGetValue(named, out var syncAt) && syncAt >= mine)
         {
             return FailoverVerdict.StandBy(string.Create(CultureInfo.InvariantCulture,
-                $"the synchronous standby reported position {syncFloor}, further than this node's {mine}"));
+                $"the synchronous standby {named} is as far ({syncAt}) and goes first"));
         }
-        var ahead = reports.Where(r => r.Value > mine && view.Alive.Contains(r.Key)).OrderByDescending(r => r.Value).FirstOrDefault();
-        if (ahead.Key is not null)
-        {
-            return FailoverVerdict.StandBy(string.Create(CultureInfo.InvariantCulture,
-                $"{ahead.Key} is further ahead ({ahead.Value} > {mine})"));
-        }
-        return FailoverVerdict.Race(string.Create(CultureInfo.InvariantCulture,
-            $"eligible at position {mine}, at least as far as the synchronous standby was"));
+        return FailoverVerdict.Race(lost.SyncStandby == self
+            ? string.Create(CultureInfo.InvariantCulture, $"the synchronous standby, at position {mine}, as far as every standby that reported")
+            : string.Create(CultureInfo.InvariantCulture, $"the furthest standby, at position {mine}"));
     }
+
+    /// <summary>The standbys the lost master named in <c>synchronous_standby_names</c>: any of them may have acknowledged its commits.</summary>
+    private static HashSet<string> FailoverSet(ClusterView view, LeaderMemory lost) => view.Members
+        .Where(m => m.Key != lost.LeaderId && m.Value.Role == NodeRoles.Standby && !m.Value.Async)
+        .Select(m => m.Key)
+        .ToHashSet(StringComparer.Ordinal);
 
     private static FailoverVerdict DecideSwitchover(string self, ClusterView view, SwitchoverRecord switchover)
     {

@@ -102,7 +102,7 @@ public sealed class FailoverRace(
                 return view.LeaderId is { } l ? $"{l} leads again" : $"{view.PromotionLockHolder} won the promotion lock";
             }
             var waited = DateTimeOffset.UtcNow - firstSeen >= window;
-            var highest = _highest[term] = Math.Max(_highest.GetValueOrDefault(term), FailoverDecision.SyncReported(view, lost));
+            var highest = _highest[term] = Math.Max(_highest.GetValueOrDefault(term), FailoverDecision.HighestReported(view, lost));
             var verdict = FailoverDecision.Decide(node.Id, view, lost, _preconditionsHeld.Contains(term), waited, highest);
             switch (verdict.Kind)
             {

@@ -43,13 +43,37 @@ public sealed class FailoverDecisionTests
     }
 
     [Fact]
-    public void PotentialStandbyFurtherThanTheSyncStandby_StillLetsTheSyncStandbyGo_WhichRaces()
+    public void PotentialStandbyFurtherThanTheSyncStandby_Races_AndTheSyncStandbyStandsBy()
     {
-        // node3 received records node2 had not acknowledged: nobody was told they were committed.
+        // The master's note that node2 is synchronous can be a cycle old: if node3 took the role since (node2
+        // detached first, or node3 reconnected with the higher priority), node3's extra records were acknowledged.
         var view = View(positions: new() { ["node2"] = 100, ["node3"] = 120 });
 
-        FailoverDecision.Decide("node3", view, Lost, false, false).Kind.ShouldBe(FailoverVerdictKind.StandBy);
+        FailoverDecision.Decide("node3", view, Lost, false, false).Kind.ShouldBe(FailoverVerdictKind.Race);
+        var sync = FailoverDecision.Decide("node2", view, Lost, false, false);
+        sync.Kind.ShouldBe(FailoverVerdictKind.StandBy);
+        sync.Reason.ShouldContain("node3 reported position 120");
+    }
+
+    [Fact]
+    public void SyncStandbyWaitsForTheOtherStandbysPosition_ThenDecidesWithoutItAfterTheWindow()
+    {
+        var view = View(positions: new() { ["node2"] = 100 });
+
+        var early = FailoverDecision.Decide("node2", view, Lost, false, waitedLongEnough: false);
+        early.Kind.ShouldBe(FailoverVerdictKind.Wait);
+        early.Reason.ShouldContain("node3");
+        FailoverDecision.Decide("node2", view, Lost, false, waitedLongEnough: true).Kind.ShouldBe(FailoverVerdictKind.Race);
+    }
+
+    [Fact]
+    public void FollowerFurtherThanEveryStandby_DoesNotRaiseTheBar()
+    {
+        // Followers never acknowledge commits: whatever extra WAL they received counts for nothing.
+        var view = View(positions: new() { ["node2"] = 100, ["node3"] = 100, ["node4"] = 500 });
+
         FailoverDecision.Decide("node2", view, Lost, false, false).Kind.ShouldBe(FailoverVerdictKind.Race);
+        FailoverDecision.HighestReported(view, Lost).ShouldBe(100);
     }
 
     [Fact]
@@ -109,7 +133,7 @@ public sealed class FailoverDecisionTests
         FailoverDecision.Decide("node3", view, Lost, preconditionsHeld: true, false).Kind.ShouldBe(FailoverVerdictKind.Race);
         FailoverDecision.Decide("node3", View(alive: ["node1", "node3", "node4"], positions: new() { ["node2"] = 150, ["node3"] = 100 }),
             Lost, preconditionsHeld: true, false).Kind.ShouldBe(FailoverVerdictKind.StandBy);
-        FailoverDecision.SyncReported(View(positions: new() { ["node2"] = 150 }), Lost).ShouldBe(150);
+        FailoverDecision.HighestReported(View(positions: new() { ["node2"] = 150, ["node3"] = 120 }), Lost).ShouldBe(150);
     }
 
     [Fact]
