@@ -219,13 +219,17 @@ public sealed class FailoverStateMachine : MassTransitStateMachine<FailoverState
     {
         var m = c.Message;
         var members = await _members.ReadAsync(c.CancellationToken);
-        Start(c.Saga, m.ClusterId, FailoverKinds.Switchover, m.RequestedBy, members.Master ?? "", m.Target, term: null,
+        // The API found a healthy master a moment ago. The projection's view of it can flicker (a heartbeat a
+        // little late on a loaded machine), so the step-down goes to the last node that said it was master:
+        // its agent checks in etcd that it still leads, and the step's timeout covers one that died since.
+        var master = members.Master ?? members.LastKnownMaster;
+        Start(c.Saga, m.ClusterId, FailoverKinds.Switchover, m.RequestedBy, master ?? "", m.Target, term: null,
             members.Nodes, Now);
         // The API checked these already; a request that waited in the queue may find the cluster changed.
-        var refusal = members.Master switch
+        var refusal = master switch
         {
-            null => "no healthy master to switch over from",
-            _ when members.Master == m.Target => $"{m.Target} is already the master",
+            null => "no master to switch over from",
+            _ when master == m.Target => $"{m.Target} is already the master",
             _ when !members.Nodes.Contains(m.Target) => $"{m.Target} is not a member of cluster {m.ClusterId}",
             _ => null,
         };

@@ -17,6 +17,9 @@ namespace Conjur.EventSourced.Hosting.Cluster;
 public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progress = null)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
+
+    /// <summary>A control plane just (re)started answers its first requests slowly under load: it also drains what queued while it was away.</summary>
+    private static readonly HttpClient PatientHttp = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly Action<string> _progress = progress ?? (_ => { });
 
     public ClusterConfig Config => config;
@@ -111,14 +114,14 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         {
             try
             {
-                using var response = await Http.GetAsync($"{config.ControlPlane.Url}/api/cluster", c);
+                using var response = await PatientHttp.GetAsync($"{config.ControlPlane.Url}/api/cluster", c);
                 return true;
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
                 return false;
             }
-        }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100), ct);
+        }, TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(100), ct);
     }
 
     private Task StartControlPlaneProcessAsync() =>

@@ -17,9 +17,18 @@ public sealed class ControlPlaneDatabase(ClusterConfig config)
 
     public int? Pid() => Daemon.ReadPid(PostmasterPid) is { } p && Daemon.IsRunning(p) ? p : null;
 
-    /// <summary>The event store's connection: pooled, the password from the pgpass file.</summary>
+    /// <summary>
+    /// The event store's connection: pooled, the password from the pgpass file. Bounds of 15 s to connect and
+    /// 30 s a command: a control plane restarted under load (the test suite runs two clusters at once, load
+    /// average 30 on two cores) also drains the heartbeats queued while it was away, and with 5 s its own
+    /// connections timed out during authentication for a minute, failing every request and saga step.
+    /// </summary>
     public string ConnectionString =>
-        PostgresTools.ConnectionString(config, config.ControlPlane.Host, config.ControlPlane.PostgresPort, Database, 5, pooling: true, applicationName: "conjur-controlplane");
+        new NpgsqlConnectionStringBuilder(PostgresTools.ConnectionString(config, config.ControlPlane.Host, config.ControlPlane.PostgresPort, Database, 15,
+            pooling: true, applicationName: "conjur-controlplane"))
+        {
+            CommandTimeout = 30,
+        }.ConnectionString;
 
     public async Task StartAsync(CancellationToken ct)
     {

@@ -7,13 +7,13 @@ namespace Conjur.EventSourced.Tests.Fixtures;
 
 /// <summary>
 /// The control plane's own Postgres alone, started by the same launcher as <c>cluster up</c>
-/// (base port 41000, temporary state folder), for tests of the event store without a whole cluster.
+/// (base port 26000, temporary state folder), for tests of the event store without a whole cluster.
 /// A subclass takes another base port so its tests can run beside these.
 /// </summary>
 public class ControlPlanePostgres : IAsyncLifetime
 {
     public ControlPlanePostgres()
-        : this(41000)
+        : this(26000)
     {
     }
 

@@ -1,4 +1,4 @@
 namespace Conjur.EventSourced.Tests.Fixtures;
 
-/// <summary>The control plane's Postgres for the failover saga tests, on base port 42000 (Postgres on 42031).</summary>
-public sealed class FailoverPostgres() : ControlPlanePostgres(42000);
+/// <summary>The control plane's Postgres for the failover saga tests, on base port 26200 (Postgres on 26231).</summary>
+public sealed class FailoverPostgres() : ControlPlanePostgres(26200);

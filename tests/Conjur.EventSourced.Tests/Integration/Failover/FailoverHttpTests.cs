@@ -16,13 +16,13 @@ using Microsoft.Extensions.Hosting;
 namespace Conjur.EventSourced.Tests.Integration.Failover;
 
 /// <summary>
-/// The failover endpoints as the control plane maps them, on Kestrel (127.0.0.1:42900) with the real
+/// The failover endpoints as the control plane maps them, on Kestrel (127.0.0.1:26900) with the real
 /// store and an in-memory bus: binding, status codes and camelCase JSON as a client sees them.
 /// </summary>
 [Collection("failover")]
 public sealed class FailoverHttpTests(FailoverPostgres postgres) : IAsyncLifetime
 {
-    private const string Url = "http://127.0.0.1:42900";
+    private const string Url = "http://127.0.0.1:26900";
     private readonly string _cluster = "ht" + Guid.NewGuid().ToString("N")[..8];
     private WebApplication _app = null!;
     private readonly HttpClient _http = new() { BaseAddress = new Uri(Url) };

@@ -5,5 +5,8 @@ namespace Conjur.EventSourced.Tests.Integration.Failover;
 /// <summary>The cluster as a test declares it, in place of the heartbeat projection.</summary>
 public sealed class FixedMembers(string? master, params string[] nodes) : IClusterMembersReader
 {
-    public Task<ClusterMembers> ReadAsync(CancellationToken ct) => Task.FromResult(new ClusterMembers(master, master, nodes));
+    /// <summary>The node that last said it was master, when the view has no healthy one (defaults to the master).</summary>
+    public string? LastKnown { get; init; }
+
+    public Task<ClusterMembers> ReadAsync(CancellationToken ct) => Task.FromResult(new ClusterMembers(master, LastKnown ?? master, nodes));
 }

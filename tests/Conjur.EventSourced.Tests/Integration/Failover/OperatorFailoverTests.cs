@@ -69,6 +69,25 @@ public sealed class OperatorFailoverTests(FailoverPostgres postgres) : IAsyncLif
     }
 
     [Fact]
+    public async Task Switchover_WhileTheViewBrieflyHasNoHealthyMaster_AsksTheLastKnownMasterToStepDown()
+    {
+        // A master heartbeat a little late on a loaded machine: the API saw a healthy master, the saga a moment later none.
+        var cluster = _cluster + "v";
+        await using var host = await SagaHost.StartAsync(postgres.ConnectionString, cluster,
+            new FixedMembers(null, "node1", "node2", "node3", "node4") { LastKnown = "node1" });
+        var id = Guid.NewGuid();
+
+        await host.PublishAsync(new SwitchoverRequested
+        {
+            FailoverId = id, ClusterId = cluster, Target = "node3", RequestedBy = "test", RequestedAt = DateTimeOffset.UtcNow,
+        });
+
+        await SagaHost.EventuallyAsync(() => host.Sent<StepDown>().Count == 1, "StepDown sent to the last known master");
+        host.Sent<StepDown>().Single().NodeId.ShouldBe("node1");
+        (await host.WaitForStateAsync(id, "SteppingDown")).FormerMaster.ShouldBe("node1");
+    }
+
+    [Fact]
     public async Task SwitchoverToTheMaster_FailsAtOnce()
     {
         var id = Guid.NewGuid();

@@ -23,7 +23,7 @@ using static Conjur.EventSourced.Tests.Integration.Failover.FailoverMessages;
 namespace Conjur.EventSourced.Tests.Integration.Failover;
 
 /// <summary>
-/// Two control planes of one cluster on a real RabbitMQ (base port 42500) and one Postgres, competing
+/// Two control planes of one cluster on a real RabbitMQ (base port 25600) and one Postgres, competing
 /// for the same saga queue, with stand-in agents that answer at once: replicas' answers for one saga
 /// land on both instances together, so transitions of one saga really race. Each command must still be
 /// sent once and each failover completed once.
@@ -31,7 +31,7 @@ namespace Conjur.EventSourced.Tests.Integration.Failover;
 [Collection("failover")]
 public sealed class TwoControlPlanesTests(FailoverPostgres postgres, ITestOutputHelper output) : IAsyncLifetime
 {
-    private const int BasePort = 42500;
+    private const int BasePort = 25600;
     private static readonly string[] Replicas = ["node3", "node4", "node5", "node6", "node7", "node8"];
 
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("conjur-saga-rabbit-");

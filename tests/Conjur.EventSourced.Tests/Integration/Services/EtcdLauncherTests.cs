@@ -10,7 +10,7 @@ namespace Conjur.EventSourced.Tests.Integration.Services;
 /// <summary>Three real etcd members on loopback, started fresh for each scenario.</summary>
 public sealed class EtcdLauncherTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const int BasePort = 40000;
+    private const int BasePort = 25000;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
 
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("conjur-etcd-");

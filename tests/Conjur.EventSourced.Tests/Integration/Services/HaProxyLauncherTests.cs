@@ -15,7 +15,7 @@ namespace Conjur.EventSourced.Tests.Integration.Services;
 /// </summary>
 public sealed class HaProxyLauncherTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const int BasePort = 40400;
+    private const int BasePort = 25400;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(5);
 
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("conjur-haproxy-");

@@ -13,7 +13,7 @@ namespace Conjur.EventSourced.Tests.Integration.Services;
 /// 10-50 s to boot on a loaded 2-core machine); the scenario that stops it runs last.</summary>
 public sealed class RabbitMqNode : IAsyncLifetime
 {
-    public const int BasePort = 40200;
+    public const int BasePort = 25200;
 
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("conjur-rabbitmq-");
 
