@@ -19,12 +19,13 @@ public static class DrillCommand
         var expect = new Option<string?>("--expect") { Description = "The node that should become master (a different winner is a problem)" };
         var runs = new Option<int>("--runs") { Description = "Repeat the drill; the old master is re-enrolled between runs", DefaultValueFactory = _ => 1 };
         var fresh = new Option<bool>("--fresh") { Description = "Between runs, tear the cluster down (wiping its data) and bring up a new one instead of re-enrolling" };
+        var leaveFenced = new Option<bool>("--leave-fenced") { Description = "After the last run, leave the old master as the fault left it (by default it is re-enrolled as a standby, as between runs)" };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON document" };
         var timeout = new Option<double>("--timeout") { Description = "Bound of each stage, seconds", DefaultValueFactory = _ => 60 };
         var writeTimeout = new Option<double>("--write-timeout") { Description = "A commit slower than this counts as refused (timeout), seconds", DefaultValueFactory = _ => 5 };
         var cmd = new Command("drill", "Fault the master while writing through the load balancer, and time every stage of the failover")
         {
-            fault, to, victim, expect, runs, fresh, json, timeout, writeTimeout,
+            fault, to, victim, expect, runs, fresh, leaveFenced, json, timeout, writeTimeout,
         };
         cmd.SetAction(async (parse, ct) => await Program.Guarded(async () =>
         {
@@ -37,6 +38,7 @@ public static class DrillCommand
                 Expect = parse.GetValue(expect),
                 Runs = parse.GetValue(runs),
                 Fresh = parse.GetValue(fresh),
+                LeaveFenced = parse.GetValue(leaveFenced),
                 Json = parse.GetValue(json),
                 StageTimeout = Seconds(parse.GetValue(timeout)),
                 WriteTimeout = Seconds(parse.GetValue(writeTimeout)),
@@ -83,6 +85,19 @@ public static class DrillCommand
             if (!options.Json)
             {
                 progress(DrillReport.RunLine(result));
+            }
+        }
+        if (!options.LeaveFenced && results.Count > 0)
+        {
+            // Leave the cluster as whole as the drill found it, with its new master: the next drill (or a real
+            // failure) then finds two standbys, not a fenced node an operator must remember to re-enrol.
+            try
+            {
+                await ClusterReadiness.RestoreAsync(new ClusterLauncher(config), results[^1].OldMaster, controlPlane, options.HealthyTimeout, progress, ct);
+            }
+            catch (Exception e) when (e is DrillException or TimeoutException)
+            {
+                progress($"could not bring {results[^1].OldMaster} back as a standby: {e.Message} (./cluster reenroll {results[^1].OldMaster})");
             }
         }
         return DrillReport.From(config.ClusterId, options.Fault.ToString().ToLowerInvariant(), results);

@@ -18,6 +18,9 @@ public sealed record DrillOptions
 
     public int Runs { get; init; } = 1;
     public bool Fresh { get; init; }
+
+    /// <summary>After the last run, leave the old master fenced (or dead) instead of re-enrolling it.</summary>
+    public bool LeaveFenced { get; init; }
     public bool Json { get; init; }
 
     /// <summary>Bound of each stage's wait (leader deleted, promoted, writes resumed, rebased).</summary>

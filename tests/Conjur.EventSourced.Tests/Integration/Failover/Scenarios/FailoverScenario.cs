@@ -44,6 +44,13 @@ public static class FailoverScenario
     public static async Task<string> SyncStandbyAsync(RunningCluster cluster) =>
         (await cluster.StatusAsync()).Nodes.Single(n => n.Sync == true).Id;
 
+    /// <summary>The failover set as the master reports it now: its synchronous standby and the potential one.</summary>
+    public static async Task<(string Sync, string Potential)> FailoverStandbysAsync(RunningCluster cluster)
+    {
+        var nodes = (await cluster.StatusAsync()).Nodes;
+        return (nodes.Single(n => n.Sync == true).Id, nodes.Single(n => n.Role == "standby" && n.Sync == false).Id);
+    }
+
     /// <summary>The saga's step types, oldest first (GET /api/failovers/{id}).</summary>
     public static async Task<(string State, List<string> Steps)> SagaAsync(RunningCluster cluster, Guid id)
     {
