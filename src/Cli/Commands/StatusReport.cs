@@ -47,7 +47,7 @@ public sealed record StatusReport(
             bool? sync = role == "standby" ? syncStates.GetValueOrDefault(n.Id) == "sync" : null;
             return new NodeStatus(n.Id, role, sync, n.Async, n.ApiUrl, $"{n.Host}:{n.PostgresPort}",
                 PostgresTools.Dsn(config, n.Host, n.PostgresPort), Int(i, "agentPid"), Int(i, "postgresPid"),
-                h.Healthy, h.StatusCode, role == "master" && h.Healthy ? 0 : h.ReplicationLagBytes, h.Error);
+                h.Healthy, h.StatusCode, role == "master" && h.Healthy ? 0 : h.ReplicationLagBytes, h.Error, FenceReason(h));
         }).ToList();
         var lb = config.LoadBalancer;
         return new StatusReport(config.ClusterId, config.StateDir, config.ControlPlane.Url,
@@ -73,6 +73,12 @@ public sealed record StatusReport(
         return result;
     }
 
+    /// <summary>Why the node is fenced (a former master waiting to be re-enrolled), from its /health; null when it is not.</summary>
+    private static string? FenceReason(NodeHealth h) =>
+        h.Body is { } b && b.TryGetProperty("ha", out var ha) && ha.TryGetProperty("fenced", out var f) && f.ValueKind == JsonValueKind.True
+            ? ha.TryGetProperty("fence_reason", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : "fenced"
+            : null;
+
     private static int? Int(JsonElement? e, string name) =>
         e is { } v && v.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.Number ? p.GetInt32() : null;
 }
@@ -92,4 +98,5 @@ public sealed record NodeStatus(
     bool Healthy,
     int HealthStatus,
     long? ReplicationLagBytes,
-    string? Error);
+    string? Error,
+    string? Fenced = null);
