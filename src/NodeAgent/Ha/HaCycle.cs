@@ -182,8 +182,11 @@ public sealed class HaCycle(
                 return (NotLeading(s), $"postgres is down and a failover is under way ({view.PromotionLockHolder ?? view.Switchover?.Target}): not restarting");
             }
             // A candidate that dies holding the lock leaves a gap (its lease's TTL, then the next standby's
-            // decision) in which nobody holds it: coming back then would undo a failover that is still going.
-            var notBefore = _failoverSeenAt + TimeSpan.FromSeconds(config.Failover.LeaseTtlSeconds) + TimeSpan.FromMilliseconds(config.Failover.DecisionWaitMs);
+            // detach, report and decision) in which nobody holds it: coming back then would undo a failover that
+            // is still going. The restart delay on top gives the next standby room on a loaded machine; only a
+            // failover that nobody can finish (no other eligible standby) pays for it, with a longer outage.
+            var notBefore = _failoverSeenAt + TimeSpan.FromSeconds(config.Failover.LeaseTtlSeconds)
+                + TimeSpan.FromMilliseconds(config.Failover.DecisionWaitMs) + TimeSpan.FromMilliseconds(config.Failover.PostgresRestartDelayMs);
             if (notBefore > DateTimeOffset.UtcNow)
             {
                 return (NotLeading(s), $"postgres is down; a failover was under way until {_failoverSeenAt:HH:mm:ss.fff}: " +

@@ -40,6 +40,31 @@ public static class FailoverScenario
         return ClusterView.From(keys, await etcd.GetPrefixAsync(keys.Prefix));
     }
 
+    /// <summary>
+    /// Runs <paramref name="step"/>; if it fails, first writes each agent's HA decisions (the tail of its log)
+    /// to the test output, so a failure in CI, where the cluster's state folder is deleted, can be read.
+    /// </summary>
+    public static async Task ExplainingFailureAsync(RunningCluster cluster, ITestOutputHelper output, Func<Task> step)
+    {
+        try
+        {
+            await step();
+        }
+        catch
+        {
+            string[] keys = ["lock", "standing by", "failover", "leader", "promot", "fenced", "restart", "detached", "upstream", "postgres"];
+            foreach (var node in cluster.Config.Nodes)
+            {
+                var file = cluster.Launcher.AgentLogFile(node.Id);
+                var all = File.Exists(file) ? await File.ReadAllLinesAsync(file) : [];
+                var lines = all.Where(l => keys.Any(k => l.Contains(k, StringComparison.OrdinalIgnoreCase))).TakeLast(40).ToList();
+                output.WriteLine($"--- {node.Id} ({lines.Count} lines from {file})");
+                lines.ForEach(l => output.WriteLine(l.Length > 300 ? l[..300] : l));
+            }
+            throw;
+        }
+    }
+
     /// <summary>The synchronous standby as the master reports it now.</summary>
     public static async Task<string> SyncStandbyAsync(RunningCluster cluster) =>
         (await cluster.StatusAsync()).Nodes.Single(n => n.Sync == true).Id;

@@ -34,9 +34,9 @@ public sealed class WinnerKilledTests(ClusterForWinnerDeath cluster, ITestOutput
 
         await cluster.Launcher.StartControlPlaneAsync();
         var next = cluster.Config.FailoverStandbys.Select(n => n.Id).Single(id => id != winner && id != master);
-        await Wait.ForAsync($"{next} to be promoted", async c =>
-            await LeaderAsync(cluster) == next && (await ClusterLauncher.HealthAsync(cluster.Node(next), c)).StatusCode == 200,
-            TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
+        await ExplainingFailureAsync(cluster, output, () => Wait.ForAsync($"{next} to be promoted", async c =>
+                await LeaderAsync(cluster) == next && (await ClusterLauncher.HealthAsync(cluster.Node(next), c)).StatusCode == 200,
+            TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200)));
 
         // The next standby may have promoted itself before the restarted control plane read its queue: wait for the saga.
         await Wait.ForAsync("the control plane to record the failover", async _ => (await FailoversAsync(cluster)).Count > 0,
