@@ -152,7 +152,7 @@ public static class Program
             table.AddRow(
                 Markup.Escape(n.Id),
                 // A fenced former master still says "master" on /health: show it is out of service, and why.
-                n.Fenced is { } why ? $"[red]fenced[/] ({Markup.Escape(n.Role)}: {Markup.Escape(why)})"
+                n.FenceReason is { } why ? $"[red]fenced[/] ({Markup.Escape(n.Role)}: {Markup.Escape(why)})"
                     : n.Role == "master" ? $"[bold green]{n.Role}[/]" : n.Role,
                 n.Sync switch { true => "sync", false => n.Async ? "async" : "potential", null => "" },
                 n.Healthy ? "[green]yes[/]" : "[red]no[/]",

@@ -99,4 +99,4 @@ public sealed record NodeStatus(
     int HealthStatus,
     long? ReplicationLagBytes,
     string? Error,
-    string? Fenced = null);
+    string? FenceReason = null);

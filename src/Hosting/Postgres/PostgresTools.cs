@@ -101,7 +101,7 @@ public static class PostgresTools
 
     /// <summary>The Npgsql form of <see cref="Dsn"/>.</summary>
     public static string ConnectionString(ClusterConfig config, string host, int port, string database = "policy", int timeoutSeconds = 3,
-        bool pooling = false, string? applicationName = null) =>
+        bool pooling = false, string? applicationName = null, int? commandTimeoutSeconds = null) =>
         new NpgsqlConnectionStringBuilder
         {
             Host = host,
@@ -110,7 +110,7 @@ public static class PostgresTools
             Username = ClusterSecrets.PostgresAdminUser,
             Passfile = config.PgPassFile,
             Timeout = timeoutSeconds,
-            CommandTimeout = Math.Max(timeoutSeconds, 5),
+            CommandTimeout = commandTimeoutSeconds ?? Math.Max(timeoutSeconds, 5),
             // Probes and admin commands open one connection now and then; long-lived services pool.
             Pooling = pooling,
             ApplicationName = applicationName,

@@ -24,11 +24,8 @@ public sealed class ControlPlaneDatabase(ClusterConfig config)
     /// connections timed out during authentication for a minute, failing every request and saga step.
     /// </summary>
     public string ConnectionString =>
-        new NpgsqlConnectionStringBuilder(PostgresTools.ConnectionString(config, config.ControlPlane.Host, config.ControlPlane.PostgresPort, Database, 15,
-            pooling: true, applicationName: "conjur-controlplane"))
-        {
-            CommandTimeout = 30,
-        }.ConnectionString;
+        PostgresTools.ConnectionString(config, config.ControlPlane.Host, config.ControlPlane.PostgresPort, Database, 15,
+            pooling: true, applicationName: "conjur-controlplane", commandTimeoutSeconds: 30);
 
     public async Task StartAsync(CancellationToken ct)
     {

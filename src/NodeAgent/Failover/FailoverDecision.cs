@@ -21,10 +21,7 @@ public static class FailoverDecision
 {
     /// <summary>The furthest position any standby reported for the lost term in this read (0 when none has).</summary>
     public static long HighestReported(ClusterView view, LeaderMemory lost) =>
-        FailoverSet(view, lost)
-            .Select(id => view.Status(id) is { } s && s.Term == lost.Term ? s.ReceivePosition ?? 0 : 0)
-            .DefaultIfEmpty(0)
-            .Max();
+        Reports(view, lost, FailoverSet(view, lost)).Values.DefaultIfEmpty(0).Max();
 
     /// <param name="floor">
     /// The furthest position reported for this term in an earlier round: if that standby won and died, its
@@ -41,10 +38,7 @@ public static class FailoverDecision
         {
             return FailoverVerdict.StandBy("not in the failover set (followers and async standbys are promoted only by force)");
         }
-        var reports = failoverSet
-            .Select(id => (Id: id, Status: view.Status(id)))
-            .Where(x => x.Status is { Term: { } t } && t == lost.Term && x.Status.ReceivePosition is not null)
-            .ToDictionary(x => x.Id, x => x.Status!.ReceivePosition!.Value, StringComparer.Ordinal);
+        var reports = Reports(view, lost, failoverSet);
 
         if (!preconditionsHeld)
         {
@@ -108,6 +102,12 @@ public static class FailoverDecision
         .Where(m => m.Key != lost.LeaderId && m.Value.Role == NodeRoles.Standby && !m.Value.Async)
         .Select(m => m.Key)
         .ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The final positions the failover standbys reported for the lost term, by node.</summary>
+    private static Dictionary<string, long> Reports(ClusterView view, LeaderMemory lost, IEnumerable<string> failoverSet) => failoverSet
+        .Select(id => (Id: id, Status: view.Status(id)))
+        .Where(x => x.Status is { Term: { } t } && t == lost.Term && x.Status.ReceivePosition is not null)
+        .ToDictionary(x => x.Id, x => x.Status!.ReceivePosition!.Value, StringComparer.Ordinal);
 
     private static FailoverVerdict DecideSwitchover(string self, ClusterView view, SwitchoverRecord switchover)
     {
