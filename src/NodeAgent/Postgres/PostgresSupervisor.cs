@@ -234,12 +234,55 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
         {
             throw new InvalidOperationException("pg_rewind needs a stopped server");
         }
-        log.LogInformation("pg_rewind from {Host}:{Port}", host, port);
+        var sourceTimeline = await CheckpointOnCurrentTimelineAsync(host, port, ct);
+        log.LogInformation("pg_rewind from {Host}:{Port} (timeline {Timeline})", host, port, sourceTimeline);
         var result = await CommandRunner.RunAsync(PostgresTools.Bin("pg_rewind"),
             ["--target-pgdata", DataDir, "--source-server", PostgresTools.Dsn(config, host, port, "postgres")],
             TimeSpan.FromMinutes(5), runAs: SystemUsers.Postgres, ct: ct);
         result.ThrowOnFailure();
+        var said = result.StdErr + result.StdOut;
+        if (said.Contains("same timeline", StringComparison.Ordinal) && sourceTimeline > 1 && SwitchPointOf(sourceTimeline) is null)
+        {
+            // A data directory truly on the source's timeline has that timeline's history file; one without it
+            // was not rewound and cannot follow: the caller clones instead.
+            throw new InvalidOperationException($"pg_rewind found nothing to rewind, but this node has no history of timeline {sourceTimeline}");
+        }
         await PostgresTools.WriteHbaAsync(DataDir, ct);
+    }
+
+    /// <summary>
+    /// pg_rewind reads the source's timeline from its control file, which a just-promoted master updates only
+    /// at its first checkpoint on the new timeline (requested at promotion, and spread out). Before that,
+    /// pg_rewind sees "the same timeline", rewinds nothing, and leaves a server that cannot follow the new
+    /// master (seen 2026-11-27: a re-enrolment half a second after a promotion). So checkpoint the source
+    /// first when it has not; returns its current timeline.
+    /// </summary>
+    private async Task<int> CheckpointOnCurrentTimelineAsync(string host, int port, CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(PostgresTools.ConnectionString(config, host, port, "postgres", commandTimeoutSeconds: 120));
+        await conn.OpenAsync(ct);
+        async Task<(int Checkpointed, int Current)> ReadAsync()
+        {
+            await using var read = new NpgsqlCommand(
+                "SELECT (SELECT timeline_id FROM pg_control_checkpoint()), ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int", conn);
+            await using var row = await read.ExecuteReaderAsync(ct);
+            await row.ReadAsync(ct);
+            return (row.GetInt32(0), row.GetInt32(1));
+        }
+        var (checkpointed, current) = await ReadAsync();
+        if (checkpointed >= current)
+        {
+            return current;
+        }
+        log.LogInformation("{Host}:{Port} has no checkpoint on timeline {Timeline} yet: CHECKPOINT before pg_rewind", host, port, current);
+        await using (var checkpoint = new NpgsqlCommand("CHECKPOINT", conn))
+        {
+            await checkpoint.ExecuteNonQueryAsync(ct);
+        }
+        (checkpointed, current) = await ReadAsync();
+        return checkpointed >= current
+            ? current
+            : throw new InvalidOperationException($"{host}:{port} still has no checkpoint on timeline {current} after CHECKPOINT");
     }
 
     /// <summary>Waits (bounded) until the postmaster we own or adopted is gone: from its exit, not from <c>kill -0</c>.</summary>

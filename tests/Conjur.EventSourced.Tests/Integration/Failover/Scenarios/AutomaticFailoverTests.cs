@@ -1,3 +1,4 @@
+using Conjur.EventSourced.Cli.ControlPlaneApi;
 using Conjur.EventSourced.Cli.Drill;
 using Conjur.EventSourced.Hosting.Cluster;
 using Conjur.EventSourced.Hosting.Processes;
@@ -51,6 +52,21 @@ public sealed class MasterPostgresKilledTests(ClusterForPostgresCrash cluster, I
                 (await ClusterLauncher.HealthAsync(cluster.Node(result.OldMaster), c)).Body?.GetProperty("ha").GetProperty("fenced").GetBoolean() == true,
             TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
         (await EtcdViewAsync(cluster)).Member(result.OldMaster).ShouldBeNull();
+
+        // At once, as an operator would: the new master has not checkpointed on its new timeline yet, and
+        // pg_rewind reads the timeline from the checkpoint (a rewind that found "nothing to do" here once left
+        // a standby that could not follow).
+        using (var controlPlane = new ControlPlaneClient(cluster.Config))
+        {
+            await controlPlane.ReenrollAsync(result.OldMaster, CancellationToken.None);
+        }
+        await Wait.ForAsync($"{result.OldMaster} to stream from {result.NewMaster} as a standby", async c =>
+            {
+                var health = await ClusterLauncher.HealthAsync(cluster.Node(result.OldMaster), c);
+                return health.Role == "standby" && health.Healthy;
+            },
+            TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
+        await RowReachesAsync(cluster, [result.OldMaster]);
     }
 }
 
