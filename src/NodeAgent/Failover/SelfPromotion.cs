@@ -30,9 +30,13 @@ public sealed class SelfPromotion(
             log.LogInformation("self-promotion is off (Failover.SelfPromoteAfterMs <= 0): a lock winner waits for the saga");
             return;
         }
-        using var timer = new PeriodicTimer(Poll);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (!stoppingToken.IsCancellationRequested)
         {
+            // Wake at the deadline itself when a lock is held (every millisecond past it is write outage), else poll.
+            var wait = promotionLock.Held && promotionLock.FailoverId != _attempted
+                ? promotionLock.AcquiredAt + grace - DateTimeOffset.UtcNow
+                : Poll;
+            await Task.Delay(wait < TimeSpan.Zero ? TimeSpan.Zero : wait > Poll ? Poll : wait, stoppingToken);
             if (!Due(promotionLock.Held, promotionLock.FailoverId, promotionLock.AcquiredAt, _attempted, grace, DateTimeOffset.UtcNow))
             {
                 continue;

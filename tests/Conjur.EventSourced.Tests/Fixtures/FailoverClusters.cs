@@ -9,7 +9,11 @@ public sealed class ClusterForNodeDeath(IMessageSink sink) : RunningCluster(sink
 public sealed class ClusterForFrozenAgent(IMessageSink sink) : RunningCluster(sink, 30400);
 public sealed class ClusterWithOneStandbyStopped(IMessageSink sink) : RunningCluster(sink, 30600);
 public sealed class ClusterLosingItsSyncStandby(IMessageSink sink) : RunningCluster(sink, 30800);
-public sealed class ClusterForWinnerDeath(IMessageSink sink) : RunningCluster(sink, 29000);
+/// <summary>
+/// The winner waits 3 s for the saga before promoting itself (300 ms by default), so the scenario has time to
+/// kill it between taking the lock and promoting: the window a failure must not block.
+/// </summary>
+public sealed class ClusterForWinnerDeath(IMessageSink sink) : RunningCluster(sink, 29000, failover: f => f with { SelfPromoteAfterMs = 3000 });
 public sealed class ClusterForControlPlaneDeath(IMessageSink sink) : RunningCluster(sink, 29200);
 public sealed class ClusterForSwitchover(IMessageSink sink) : RunningCluster(sink, 29400);
 

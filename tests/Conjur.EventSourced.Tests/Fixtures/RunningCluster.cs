@@ -18,11 +18,14 @@ public abstract class RunningCluster : IAsyncLifetime
 {
     private readonly IMessageSink _sink;
 
-    protected RunningCluster(IMessageSink sink, int basePort, IReadOnlyList<(string Id, NodeRole Role, bool Async)>? nodes = null)
+    /// <param name="failover">Timing a scenario needs instead of the defaults (e.g. a window to act in before self-promotion).</param>
+    protected RunningCluster(IMessageSink sink, int basePort, IReadOnlyList<(string Id, NodeRole Role, bool Async)>? nodes = null,
+        Func<FailoverConfig, FailoverConfig>? failover = null)
     {
         _sink = sink;
         var dir = Path.Combine(Path.GetTempPath(), $"conjur-test-{basePort}-{Guid.NewGuid():N}"[..40]);
-        Config = DefaultTopology.Create(dir, basePort, clusterId: $"t{basePort}", nodes);
+        var config = DefaultTopology.Create(dir, basePort, clusterId: $"t{basePort}", nodes);
+        Config = failover is null ? config : config with { Failover = failover(config.Failover) };
         Launcher = new ClusterLauncher(Config, m => _sink.OnMessage(new DiagnosticMessage($"[{basePort}] {m}")));
     }
 
