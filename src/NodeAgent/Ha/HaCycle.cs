@@ -262,7 +262,11 @@ public sealed class HaCycle(
         race.Remember(view);
         var leaderPosition = view.LeaderId is { } l ? view.Status(l)?.WalPosition : null;
         var lag = leaderPosition is { } lp && pg.ReplayPosition is { } rp ? Math.Max(0, lp - rp) : (long?)null;
-        s = NotLeading(s) with { Fenced = false, FenceReason = null, LagBytes = lag };
+        s = NotLeading(s) with
+        {
+            Fenced = false, FenceReason = null, LagBytes = lag,
+            MasterTimeline = view.LeaderId is not null ? view.Status(view.LeaderId)?.Timeline : null,
+        };
         if (!pg.Running)
         {
             return (s, await RestartIfDueAsync(s, ct));

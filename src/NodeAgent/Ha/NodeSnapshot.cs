@@ -28,6 +28,12 @@ public sealed record NodeSnapshot
     public bool SteppingDown { get; init; }
     public PostgresState Postgres { get; init; } = PostgresState.Down("not probed yet", DateTimeOffset.UtcNow);
     public long? LagBytes { get; init; }
+
+    /// <summary>The timeline the master last reported (replicas only): a standby behind it cannot follow until rewound.</summary>
+    public int? MasterTimeline { get; init; }
+
+    /// <summary>A standby still on an older timeline than its master's: it cannot follow it (it needs a rewind).</summary>
+    public bool BehindMasterTimeline => Role == "standby" && MasterTimeline is { } m && Postgres.Timeline is { } t && t < m;
     public string Outcome { get; init; } = "starting";
     public bool Bootstrapped { get; init; }
     public ClusterView? View { get; init; }
@@ -37,7 +43,8 @@ public sealed record NodeSnapshot
     public bool Healthy => Role switch
     {
         "master" => Postgres.Running && !Postgres.InRecovery && HoldsLeader && !Fenced && !SteppingDown,
-        _ => Postgres.Running && Postgres.InRecovery && Postgres.Streaming,
+        // Not followers: a follower keeps serving reads while it switches to a new master's timeline.
+        _ => Postgres.Running && Postgres.InRecovery && Postgres.Streaming && !BehindMasterTimeline,
     };
 
     /// <summary>What /health answers with 200: the master when healthy, a healthy follower. Standbys never.</summary>
@@ -63,6 +70,7 @@ public sealed record NodeSnapshot
         ("master", _) when Fenced => "fenced: the leader lease is held by " + (LeaderId ?? "nobody"),
         ("master", _) when !HoldsLeader => "does not hold the leader lease",
         (_, { InRecovery: false }) => "postgres is out of recovery but this node is not the master",
+        _ when BehindMasterTimeline => $"on timeline {Postgres.Timeline}, behind the master's {MasterTimeline}: it cannot follow without a rewind",
         _ => "not streaming from its upstream" + (Postgres.ReceiverStatus is { } s ? $" (wal receiver: {s})" : ""),
     };
 }

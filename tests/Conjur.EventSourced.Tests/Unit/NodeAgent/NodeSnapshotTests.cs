@@ -52,4 +52,30 @@ public sealed class NodeSnapshotTests
         s.AcceptingRequests.ShouldBeFalse();
         s.Problem!.ShouldContain("not streaming");
     }
+
+    [Fact]
+    public void StandbyStreamingAnOlderTimelineThanTheMasters_IsUnhealthy_AndSaysItNeedsARewind()
+    {
+        // What a re-enrolment that rewound nothing left: the WAL receiver connects on timeline 1, again and again.
+        var s = new NodeSnapshot { NodeId = "n", Role = "standby", Postgres = Streaming with { Timeline = 1 }, MasterTimeline = 2 };
+
+        s.Healthy.ShouldBeFalse();
+        s.Problem!.ShouldContain("behind the master's 2");
+    }
+
+    [Fact]
+    public void StandbyOnTheMastersTimeline_IsHealthy()
+    {
+        var s = new NodeSnapshot { NodeId = "n", Role = "standby", Postgres = Streaming with { Timeline = 2 }, MasterTimeline = 2 };
+
+        s.Healthy.ShouldBeTrue();
+    }
+
+    [Fact]
+    public void FollowerSwitchingToANewMastersTimeline_KeepsServingReads()
+    {
+        var s = new NodeSnapshot { NodeId = "n", Role = "follower", Postgres = Streaming with { Timeline = 1 }, MasterTimeline = 2 };
+
+        s.AcceptingRequests.ShouldBeTrue();
+    }
 }
