@@ -13,7 +13,10 @@ namespace Conjur.EventSourced.NodeAgent.Failover;
 /// master has reported its final position. Then candidacy: WAL is one line, so the standby furthest
 /// along holds every commit any synchronous standby acknowledged. Each operational failover standby
 /// reports its final position (within the decision window), and only the furthest may race; when
-/// several are equally far, the synchronous standby the master last named goes first. The master's
+/// several are equally far, the synchronous standby the master last named goes first. When that one is
+/// behind, it first streams the missing WAL from the furthest (a cascade from a detached standby, whose
+/// WAL no longer moves), so it is as far and goes first; the furthest races only if that has not
+/// happened within the decision window. The master's
 /// own note of its synchronous standby is not enough on its own: it is up to a cycle old, and with
 /// <c>FIRST 1 (a, b)</c> Postgres moves the role by itself when a standby connects or detaches.
 /// </summary>
@@ -27,7 +30,9 @@ public static class FailoverDecision
     /// The furthest position reported for this term in an earlier round: if that standby won and died, its
     /// <c>status/</c> key went with it, but a later candidate must still be at least that far.
     /// </param>
-    public static FailoverVerdict Decide(string self, ClusterView view, LeaderMemory lost, bool preconditionsHeld, bool waitedLongEnough, long floor = 0)
+    /// <param name="caughtUp">This node's catch-up for this term is over (done, or given up): it is not offered again.</param>
+    public static FailoverVerdict Decide(string self, ClusterView view, LeaderMemory lost, bool preconditionsHeld, bool waitedLongEnough,
+        long floor = 0, bool caughtUp = false)
     {
         if (view.Switchover is { } switchover)
         {
@@ -82,15 +87,30 @@ public static class FailoverDecision
         var furthest = reports.Values.Append(floor).Max();
         if (mine < furthest)
         {
-            var who = reports.Where(r => r.Value == furthest).Select(r => r.Key).Order(StringComparer.Ordinal).FirstOrDefault() ?? "an earlier candidate";
+            var who = reports.Where(r => r.Value == furthest).Select(r => r.Key).Order(StringComparer.Ordinal).FirstOrDefault();
+            // The standby the master named takes the rest of the WAL from the furthest one (detached, so its WAL
+            // no longer moves), and then goes first as on a tie: the synchronous standby becomes master.
+            if (lost.SyncStandby == self && !caughtUp && who is not null && view.Alive.Contains(who))
+            {
+                return FailoverVerdict.CatchUp(who, furthest, string.Create(CultureInfo.InvariantCulture,
+                    $"{who} reported position {furthest}, further than this node's {mine}: catching up from it"));
+            }
             return FailoverVerdict.StandBy(string.Create(CultureInfo.InvariantCulture,
-                $"{who} reported position {furthest}, further than this node's {mine}"));
+                $"{who ?? "an earlier candidate"} reported position {furthest}, further than this node's {mine}"));
         }
         // As far as anyone: the synchronous standby the master last named goes first; between the others, the lock decides.
-        if (lost.SyncStandby is { } named && named != self && view.Alive.Contains(named) && reports.TryGetValue(named, out var syncAt) && syncAt >= mine)
+        if (lost.SyncStandby is { } named && named != self && view.Alive.Contains(named) && reports.TryGetValue(named, out var syncAt))
         {
-            return FailoverVerdict.StandBy(string.Create(CultureInfo.InvariantCulture,
-                $"the synchronous standby {named} is as far ({syncAt}) and goes first"));
+            if (syncAt >= mine)
+            {
+                return FailoverVerdict.StandBy(string.Create(CultureInfo.InvariantCulture,
+                    $"the synchronous standby {named} is as far ({syncAt}) and goes first"));
+            }
+            if (!waitedLongEnough)
+            {
+                return FailoverVerdict.Wait(string.Create(CultureInfo.InvariantCulture,
+                    $"the synchronous standby {named} is catching up from the furthest standby ({syncAt} of {mine})"));
+            }
         }
         return FailoverVerdict.Race(lost.SyncStandby == self
             ? string.Create(CultureInfo.InvariantCulture, $"the synchronous standby, at position {mine}, as far as every standby that reported")

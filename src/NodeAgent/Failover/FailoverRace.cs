@@ -24,9 +24,14 @@ public sealed class FailoverRace(
     AliveLease alive,
     PromotionLock promotionLock,
     FailoverEvents events,
+    CycleTrigger trigger,
     ILogger<FailoverRace> log)
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(40);
+
+    /// <summary>How long the synchronous standby may take to stream the WAL it lacks from the furthest standby.</summary>
+    private static readonly TimeSpan CatchUpBound = TimeSpan.FromSeconds(1);
+    private CatchUpPlan? _catchUp;
     private readonly HashSet<long> _preconditionsHeld = [];
     private readonly Dictionary<long, string> _blocked = [];
     private readonly HashSet<long> _lossReported = [];
@@ -50,6 +55,13 @@ public sealed class FailoverRace(
         }
         Memory = new LeaderMemory(leader, view.LeaderTerm, sync, DateTimeOffset.UtcNow);
     }
+
+    /// <summary>
+    /// The standby to stream from while catching up in a failover of the current term (no leader, no lock
+    /// holder); null otherwise. The HA cycle points Postgres at it.
+    /// </summary>
+    public string? CatchUpSource(ClusterView view) =>
+        view.LeaderId is null && view.PromotionLockHolder is null && _catchUp is { } c && c.Term == Memory?.Term ? c.From : null;
 
     /// <summary>The term this node currently reports its final position for (null while a master leads).</summary>
     public long? ReportingTerm(ClusterView view) => view.LeaderId is null ? Memory?.Term : null;
@@ -86,10 +98,15 @@ public sealed class FailoverRace(
             });
         }
 
-        pg = await WaitUntilDetachedAsync(pg, ct);
+        var catchUp = _catchUp is { } plan && plan.Term == term ? plan : null;
+        pg = catchUp is null ? await WaitUntilDetachedAsync(pg, ct) : pg;
         if (!pg.Running)
         {
             return "postgres is down: cannot take part in the failover";
+        }
+        if (catchUp is { Over: false })
+        {
+            pg = await CatchUpAsync(catchUp, pg, ct);
         }
         await alive.PutStatusAsync(StatusFor(pg, term), ct);
 
@@ -103,7 +120,7 @@ public sealed class FailoverRace(
             }
             var waited = DateTimeOffset.UtcNow - firstSeen >= window;
             var highest = _highest[term] = Math.Max(_highest.GetValueOrDefault(term), FailoverDecision.HighestReported(view, lost));
-            var verdict = FailoverDecision.Decide(node.Id, view, lost, _preconditionsHeld.Contains(term), waited, highest);
+            var verdict = FailoverDecision.Decide(node.Id, view, lost, _preconditionsHeld.Contains(term), waited, highest, caughtUp: catchUp is not null);
             switch (verdict.Kind)
             {
                 case FailoverVerdictKind.Wait when !waited:
@@ -126,6 +143,13 @@ public sealed class FailoverRace(
                 case FailoverVerdictKind.Race:
                     _preconditionsHeld.Add(term);
                     return await RaceAsync(view, lost, failoverId, pg, verdict.Reason, ct);
+                case FailoverVerdictKind.CatchUp:
+                    // The cycle points Postgres at the furthest standby (it runs again at once); the next call streams.
+                    _preconditionsHeld.Add(term);
+                    _catchUp = new CatchUpPlan(term, verdict.From!, verdict.Target, StartedAt: DateTimeOffset.UtcNow);
+                    log.LogWarning("failover: {Reason}", verdict.Reason);
+                    trigger.Pulse();
+                    return $"failover: {verdict.Reason}";
                 default:
                     throw new InvalidOperationException(verdict.Kind.ToString());
             }
@@ -158,6 +182,35 @@ public sealed class FailoverRace(
         });
         return $"won the promotion lock: {reason}";
     }
+
+    /// <summary>
+    /// Streams from the furthest standby until this node has received up to its position (bounded); over
+    /// either way, and the position reached is what this node then reports.
+    /// </summary>
+    private async Task<PostgresState> CatchUpAsync(CatchUpPlan plan, PostgresState pg, CancellationToken ct)
+    {
+        var until = plan.StartedAt + CatchUpBound;
+        while (pg.Running && Received(pg) < plan.Target && DateTimeOffset.UtcNow < until)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(10), ct);
+            pg = await probe.ProbeAsync(ct);
+        }
+        _catchUp = plan with { Over = true };
+        var took = (DateTimeOffset.UtcNow - plan.StartedAt).TotalMilliseconds;
+        if (Received(pg) >= plan.Target)
+        {
+            log.LogWarning("caught up from {From} to position {Position} in {Ms:0} ms", plan.From, Received(pg), took);
+        }
+        else
+        {
+            log.LogWarning("could not catch up from {From} within {Ms:0} ms: at {Position} of {Target}", plan.From, took, Received(pg), plan.Target);
+        }
+        return pg;
+    }
+
+    private static long Received(PostgresState pg) => Math.Max(pg.ReceivePosition ?? 0, pg.ReplayPosition ?? 0);
+
+    private sealed record CatchUpPlan(long Term, string From, long Target, DateTimeOffset StartedAt, bool Over = false);
 
     /// <summary>After the reload that removed the upstream, the WAL receiver takes a moment to stop; wait for it (bounded) so the reported position is final.</summary>
     private async Task<PostgresState> WaitUntilDetachedAsync(PostgresState pg, CancellationToken ct)

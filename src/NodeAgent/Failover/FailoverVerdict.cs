@@ -14,10 +14,21 @@ public enum FailoverVerdictKind
 
     /// <summary>This node holds every acknowledged commit and may race for the promotion lock.</summary>
     Race,
+
+    /// <summary>
+    /// The synchronous standby the master named is behind another standby: it first streams the missing WAL
+    /// from that standby (<see cref="FailoverVerdict.From"/>, up to <see cref="FailoverVerdict.Target"/>), then decides again.
+    /// </summary>
+    CatchUp,
 }
 
 public sealed record FailoverVerdict(FailoverVerdictKind Kind, string Reason)
 {
+    /// <summary>For <see cref="FailoverVerdictKind.CatchUp"/>: the standby to stream from, and the position to reach.</summary>
+    public string? From { get; init; }
+    public long Target { get; init; }
+
+    public static FailoverVerdict CatchUp(string from, long target, string reason) => new(FailoverVerdictKind.CatchUp, reason) { From = from, Target = target };
     public static FailoverVerdict Wait(string reason) => new(FailoverVerdictKind.Wait, reason);
     public static FailoverVerdict Blocked(string reason) => new(FailoverVerdictKind.Blocked, reason);
     public static FailoverVerdict StandBy(string reason) => new(FailoverVerdictKind.StandBy, reason);

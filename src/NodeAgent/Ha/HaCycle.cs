@@ -318,11 +318,12 @@ public sealed class HaCycle(
     /// which follows the master. Failover standbys stream from the leader directly; while there is none
     /// they stream from the promotion lock's holder (a cascade that follows its timeline switch the moment
     /// it is promoted, so the new master has a synchronous standby at once), and with neither they have no
-    /// upstream at all, so a master that is not quite dead can no longer get a synchronous acknowledgement.
+    /// upstream at all, so a master that is not quite dead can no longer get a synchronous acknowledgement
+    /// (except the synchronous standby catching up from a further, detached standby: see FailoverRace).
     /// </summary>
     public (string Host, int Port)? Upstream(ClusterView? view)
     {
-        var source = view?.LeaderId ?? view?.PromotionLockHolder;
+        var source = view?.LeaderId ?? view?.PromotionLockHolder ?? (view is null ? null : race.CatchUpSource(view));
         if (view is not null && source == node.Id)
         {
             return null;
@@ -345,7 +346,7 @@ public sealed class HaCycle(
 
     private string UpstreamName(ClusterView view) => node.StreamsThroughLoadBalancer
         ? "the load balancer"
-        : view.LeaderId ?? view.PromotionLockHolder ?? "nobody";
+        : view.LeaderId ?? view.PromotionLockHolder ?? race.CatchUpSource(view) ?? "nobody";
 
     private async Task EnsureUpstreamAsync(string role, ClusterView view, CancellationToken ct)
     {

@@ -43,16 +43,55 @@ public sealed class FailoverDecisionTests
     }
 
     [Fact]
-    public void PotentialStandbyFurtherThanTheSyncStandby_Races_AndTheSyncStandbyStandsBy()
+    public void PotentialStandbyFurtherThanTheSyncStandby_TheSyncStandbyCatchesUpFromIt_WhileItWaits()
     {
         // The master's note that node2 is synchronous can be a cycle old: if node3 took the role since (node2
         // detached first, or node3 reconnected with the higher priority), node3's extra records were acknowledged.
         var view = View(positions: new() { ["node2"] = 100, ["node3"] = 120 });
 
-        FailoverDecision.Decide("node3", view, Lost, false, false).Kind.ShouldBe(FailoverVerdictKind.Race);
         var sync = FailoverDecision.Decide("node2", view, Lost, false, false);
+        sync.Kind.ShouldBe(FailoverVerdictKind.CatchUp);
+        (sync.From, sync.Target).ShouldBe(("node3", 120L));
+        var further = FailoverDecision.Decide("node3", view, Lost, false, waitedLongEnough: false);
+        further.Kind.ShouldBe(FailoverVerdictKind.Wait);
+        further.Reason.ShouldContain("node2 is catching up");
+    }
+
+    [Fact]
+    public void SyncStandbyCaughtUp_IsAsFar_AndGoesFirst()
+    {
+        var view = View(positions: new() { ["node2"] = 120, ["node3"] = 120 });
+
+        FailoverDecision.Decide("node2", view, Lost, true, false, caughtUp: true).Kind.ShouldBe(FailoverVerdictKind.Race);
+        FailoverDecision.Decide("node3", view, Lost, true, false).Kind.ShouldBe(FailoverVerdictKind.StandBy);
+    }
+
+    [Fact]
+    public void SyncStandbyCouldNotCatchUp_StandsBy_AndTheFurthestRacesAfterTheWindow()
+    {
+        var view = View(positions: new() { ["node2"] = 110, ["node3"] = 120 });
+
+        var sync = FailoverDecision.Decide("node2", view, Lost, true, false, caughtUp: true);
         sync.Kind.ShouldBe(FailoverVerdictKind.StandBy);
         sync.Reason.ShouldContain("node3 reported position 120");
+        FailoverDecision.Decide("node3", view, Lost, true, waitedLongEnough: true).Kind.ShouldBe(FailoverVerdictKind.Race);
+    }
+
+    [Fact]
+    public void FurthestStandby_RacesAtOnce_WhenTheSyncStandbyIsNotOperational()
+    {
+        // node2 reported, then its agent died: nobody is catching up, so there is nothing to wait for.
+        var view = View(alive: ["node1", "node3", "node4"], positions: new() { ["node2"] = 100, ["node3"] = 120 });
+
+        FailoverDecision.Decide("node3", view, Lost, preconditionsHeld: true, waitedLongEnough: false).Kind.ShouldBe(FailoverVerdictKind.Race);
+    }
+
+    [Fact]
+    public void NonSynchronousStandbyBehind_NeverCatchesUp()
+    {
+        var verdict = FailoverDecision.Decide("node3", View(positions: new() { ["node2"] = 120, ["node3"] = 100 }), Lost, false, false);
+
+        verdict.Kind.ShouldBe(FailoverVerdictKind.StandBy);
     }
 
     [Fact]
