@@ -8,7 +8,9 @@ namespace Conjur.EventSourced.Hosting.Etcd;
 /// positions a failover compares to choose a candidate, and what replicas measure their lag against.
 /// On the master, <see cref="SyncStandby"/> names the standby Postgres currently counts as synchronous.
 /// After the leader is lost, a standby writes its final received position with <see cref="Term"/> set
-/// to the lost leader's term, which is what candidates compare.
+/// to the lost leader's term, which is what candidates compare, and in <see cref="SyncStandby"/> the
+/// synchronous standby it remembers the master naming (standbys may remember differently when the role
+/// moved within the master's last cycle; the decision settles that from these reports).
 /// </summary>
 public sealed record NodeStatusRecord(
     string Role,

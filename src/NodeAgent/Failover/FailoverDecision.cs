@@ -85,12 +85,13 @@ public static class FailoverDecision
         // WAL is one line: the furthest standby holds every commit any standby acknowledged. A position reported
         // in an earlier round (a winner that died, whose report went with its lease) still counts.
         var furthest = reports.Values.Append(floor).Max();
+        var first = AgreedSyncStandby(view, lost, reports.Keys);
         if (mine < furthest)
         {
             var who = reports.Where(r => r.Value == furthest).Select(r => r.Key).Order(StringComparer.Ordinal).FirstOrDefault();
             // The standby the master named takes the rest of the WAL from the furthest one (detached, so its WAL
             // no longer moves), and then goes first as on a tie: the synchronous standby becomes master.
-            if (lost.SyncStandby == self && !caughtUp && who is not null && view.Alive.Contains(who))
+            if (first == self && !caughtUp && who is not null && view.Alive.Contains(who))
             {
                 return FailoverVerdict.CatchUp(who, furthest, string.Create(CultureInfo.InvariantCulture,
                     $"{who} reported position {furthest}, further than this node's {mine}: catching up from it"));
@@ -99,7 +100,7 @@ public static class FailoverDecision
                 $"{who ?? "an earlier candidate"} reported position {furthest}, further than this node's {mine}"));
         }
         // As far as anyone: the synchronous standby the master last named goes first; between the others, the lock decides.
-        if (lost.SyncStandby is { } named && named != self && view.Alive.Contains(named) && reports.TryGetValue(named, out var syncAt))
+        if (first is { } named && named != self && view.Alive.Contains(named) && reports.TryGetValue(named, out var syncAt))
         {
             if (syncAt >= mine)
             {
@@ -115,6 +116,19 @@ public static class FailoverDecision
         return FailoverVerdict.Race(lost.SyncStandby == self
             ? string.Create(CultureInfo.InvariantCulture, $"the synchronous standby, at position {mine}, as far as every standby that reported")
             : string.Create(CultureInfo.InvariantCulture, $"the furthest standby, at position {mine}"));
+    }
+
+    /// <summary>
+    /// Which standby goes first: the synchronous standby the reporting standbys remember the master naming.
+    /// Each remembers it from its own last read of the master's status, up to a cycle old, so two may differ
+    /// when the role moved just before the master died; then the first by name, so every standby settles on
+    /// the same one from the same reports (otherwise each could defer to the other and none would race).
+    /// </summary>
+    private static string? AgreedSyncStandby(ClusterView view, LeaderMemory lost, IEnumerable<string> reporters)
+    {
+        var named = reporters.Select(id => view.Status(id)?.SyncStandby).OfType<string>().Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal).ToList();
+        return named.Count == 0 ? lost.SyncStandby : named[0];
     }
 
     /// <summary>The standbys the lost master named in <c>synchronous_standby_names</c>: any of them may have acknowledged its commits.</summary>

@@ -108,7 +108,7 @@ public sealed class FailoverRace(
         {
             pg = await CatchUpAsync(catchUp, pg, ct);
         }
-        await alive.PutStatusAsync(StatusFor(pg, term), ct);
+        await alive.PutStatusAsync(StatusFor(pg, term) with { SyncStandby = lost.SyncStandby }, ct);
 
         var window = TimeSpan.FromMilliseconds(config.Failover.DecisionWaitMs);
         while (true)

@@ -12,7 +12,8 @@ public sealed class FailoverDecisionTests
     private static ClusterView View(
         IEnumerable<string>? alive = null,
         Dictionary<string, long?>? positions = null,
-        SwitchoverRecord? switchover = null)
+        SwitchoverRecord? switchover = null,
+        Dictionary<string, string>? remembers = null)
     {
         var members = new Dictionary<string, MemberRecord>
         {
@@ -22,7 +23,8 @@ public sealed class FailoverDecisionTests
             ["node4"] = new("follower", false, "127.0.0.1", 7, 8),
         };
         var statuses = (positions ?? []).ToDictionary(p => p.Key, p =>
-            new NodeStatusRecord("standby", true, true, 1, p.Value, p.Value, p.Value, DateTimeOffset.UtcNow, Term: p.Value is null ? null : Term));
+            new NodeStatusRecord("standby", true, true, 1, p.Value, p.Value, p.Value, DateTimeOffset.UtcNow,
+                SyncStandby: remembers?.GetValueOrDefault(p.Key), Term: p.Value is null ? null : Term));
         return new ClusterView(10, null, 0, members, members.ToDictionary(m => m.Key, _ => 1L),
             (alive ?? ["node1", "node2", "node3", "node4"]).ToHashSet(), statuses, null, Switchover: switchover);
     }
@@ -203,5 +205,24 @@ public sealed class FailoverDecisionTests
 
         FailoverDecision.Decide("node3", view, Lost, preconditionsHeld: true, false, floor: 150).Kind.ShouldBe(FailoverVerdictKind.StandBy);
         FailoverDecision.Decide("node3", view, Lost, preconditionsHeld: true, false, floor: 100).Kind.ShouldBe(FailoverVerdictKind.Race);
+    }
+
+    [Fact]
+    public void StandbysRememberingDifferentSyncStandbys_SettleOnOne_OnATie()
+    {
+        // The role moved just before the master died, and each standby read the master's status at a different moment.
+        var view = View(positions: new() { ["node2"] = 100, ["node3"] = 100 }, remembers: new() { ["node2"] = "node3", ["node3"] = "node2" });
+
+        FailoverDecision.Decide("node2", view, Lost with { SyncStandby = "node3" }, false, false).Kind.ShouldBe(FailoverVerdictKind.Race);
+        FailoverDecision.Decide("node3", view, Lost with { SyncStandby = "node2" }, false, false).Kind.ShouldBe(FailoverVerdictKind.StandBy);
+    }
+
+    [Fact]
+    public void StandbysRememberingDifferentSyncStandbys_TheOneSettledOnCatchesUp_TheOtherWaitsForIt()
+    {
+        var view = View(positions: new() { ["node2"] = 100, ["node3"] = 120 }, remembers: new() { ["node2"] = "node3", ["node3"] = "node2" });
+
+        FailoverDecision.Decide("node2", view, Lost with { SyncStandby = "node3" }, false, false).Kind.ShouldBe(FailoverVerdictKind.CatchUp);
+        FailoverDecision.Decide("node3", view, Lost with { SyncStandby = "node2" }, false, false).Kind.ShouldBe(FailoverVerdictKind.Wait);
     }
 }
