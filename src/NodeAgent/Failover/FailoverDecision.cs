@@ -113,7 +113,7 @@ public static class FailoverDecision
                     $"the synchronous standby {named} is catching up from the furthest standby ({syncAt} of {mine})"));
             }
         }
-        return FailoverVerdict.Race(lost.SyncStandby == self
+        return FailoverVerdict.Race(first == self
             ? string.Create(CultureInfo.InvariantCulture, $"the synchronous standby, at position {mine}, as far as every standby that reported")
             : string.Create(CultureInfo.InvariantCulture, $"the furthest standby, at position {mine}"));
     }
