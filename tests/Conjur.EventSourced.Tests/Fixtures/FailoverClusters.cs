@@ -23,3 +23,6 @@ public sealed class ClusterForDashboard(IMessageSink sink) : RunningCluster(sink
 /// <summary>A master and a follower, enough to see agents lose and regain the broker.</summary>
 public sealed class MasterWithFollowerForBrokerOutage(IMessageSink sink)
     : RunningCluster(sink, 23000, [("node1", NodeRole.Master, false), ("node2", NodeRole.Follower, false)]);
+
+/// <summary>A cluster whose synchronous standby is made to fall behind the other just before the master dies.</summary>
+public sealed class ClusterForSyncStandbyBehind(IMessageSink sink) : RunningCluster(sink, 29600);
