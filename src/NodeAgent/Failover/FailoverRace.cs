@@ -32,6 +32,7 @@ public sealed class FailoverRace(
     /// <summary>How long the synchronous standby may take to stream the WAL it lacks from the furthest standby.</summary>
     private static readonly TimeSpan CatchUpBound = TimeSpan.FromSeconds(1);
     private CatchUpPlan? _catchUp;
+    private NodeStatusRecord? _lastReport;
     private readonly HashSet<long> _preconditionsHeld = [];
     private readonly Dictionary<long, string> _blocked = [];
     private readonly HashSet<long> _lossReported = [];
@@ -62,6 +63,28 @@ public sealed class FailoverRace(
     /// </summary>
     public string? CatchUpSource(ClusterView view) =>
         view.LeaderId is null && view.PromotionLockHolder is null && _catchUp is { } c && c.Term == Memory?.Term ? c.From : null;
+
+    /// <summary>
+    /// What the HA cycle writes to <c>status/</c> at the end of each cycle. While this node reports for a lost
+    /// term: a position never below its last report (the cycle's probe may predate a detach or a catch-up, and
+    /// a Postgres that died since must not take back what it had received), and the synchronous standby it
+    /// remembers, which the other standbys settle on.
+    /// </summary>
+    public NodeStatusRecord StatusToRefresh(PostgresState pg, ClusterView view) =>
+        Refreshed(StatusFor(pg, ReportingTerm(view)), _lastReport, Memory?.SyncStandby);
+
+    /// <summary>The pure part of <see cref="StatusToRefresh"/>.</summary>
+    public static NodeStatusRecord Refreshed(NodeStatusRecord fresh, NodeStatusRecord? lastReport, string? rememberedSync)
+    {
+        if (fresh.Term is not { } term)
+        {
+            return fresh;
+        }
+        fresh = fresh with { SyncStandby = rememberedSync };
+        return lastReport is { ReceivePosition: { } reported } && lastReport.Term == term && reported > (fresh.ReceivePosition ?? 0)
+            ? fresh with { ReceivePosition = reported }
+            : fresh;
+    }
 
     /// <summary>The term this node currently reports its final position for (null while a master leads).</summary>
     public long? ReportingTerm(ClusterView view) => view.LeaderId is null ? Memory?.Term : null;
@@ -108,7 +131,8 @@ public sealed class FailoverRace(
         {
             pg = await CatchUpAsync(catchUp, pg, ct);
         }
-        await alive.PutStatusAsync(StatusFor(pg, term) with { SyncStandby = lost.SyncStandby }, ct);
+        _lastReport = StatusFor(pg, term) with { SyncStandby = lost.SyncStandby };
+        await alive.PutStatusAsync(_lastReport, ct);
 
         var window = TimeSpan.FromMilliseconds(config.Failover.DecisionWaitMs);
         while (true)
@@ -166,6 +190,7 @@ public sealed class FailoverRace(
         var kind = view.Switchover is null ? FailoverKinds.Automatic : FailoverKinds.Switchover;
         // The failover's trace starts here: the saga and every agent's part descend from this span across the bus.
         using var span = AgentTracing.StartFailover(failoverId, node.Id, kind);
+        promotionLock.Trace = span?.Context ?? default;
         log.LogWarning("won the promotion lock ({Reason})", reason);
         events.Publish(new PromotionLockAcquired
         {

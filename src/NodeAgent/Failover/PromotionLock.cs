@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Conjur.EventSourced.Hosting.Etcd;
 using Conjur.EventSourced.Hosting.Topology;
 
@@ -17,6 +18,9 @@ public sealed class PromotionLock(EtcdSession etcd, ClusterKeys keys, ClusterCon
     /// <summary>When this node took the lock, and whom it replaces: what a self-promotion needs.</summary>
     public DateTimeOffset AcquiredAt { get; private set; }
     public string FormerMaster { get; private set; } = "";
+
+    /// <summary>The failover's trace, begun when the lock was won: a self-promotion continues it.</summary>
+    public ActivityContext Trace { get; set; }
 
     public async Task<bool> TryAcquireAsync(Guid failoverId, string formerMaster, CancellationToken ct)
     {

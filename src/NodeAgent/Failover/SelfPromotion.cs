@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Conjur.EventSourced.Contracts.Failover;
 using Conjur.EventSourced.Hosting.Topology;
+using Conjur.EventSourced.NodeAgent.Telemetry;
 
 namespace Conjur.EventSourced.NodeAgent.Failover;
 
@@ -44,6 +46,8 @@ public sealed class SelfPromotion(
             _attempted = promotionLock.FailoverId;
             log.LogWarning("no PromoteStandby from the failover saga {Ms} ms after winning the promotion lock: promoting on its own",
                 (int)grace.TotalMilliseconds);
+            // In the failover's trace, so the saga's rebases that follow this answer stay in it.
+            using var span = AgentTracing.Source.StartActivity("self-promotion", ActivityKind.Internal, promotionLock.Trace);
             try
             {
                 using var bounded = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);

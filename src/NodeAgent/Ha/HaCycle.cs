@@ -94,7 +94,7 @@ public sealed class HaCycle(
 
         try
         {
-            await alive.RefreshAsync(FailoverRace.StatusFor(snapshot.Postgres, race.ReportingTerm(view)), ct);
+            await alive.RefreshAsync(race.StatusToRefresh(snapshot.Postgres, view), ct);
         }
         catch (EtcdUnavailableException e)
         {

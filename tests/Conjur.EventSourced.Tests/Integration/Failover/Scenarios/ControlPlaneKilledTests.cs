@@ -63,5 +63,24 @@ public sealed class ControlPlaneKilledTests(ClusterForControlPlaneDeath cluster,
         (await LeaderAsync(cluster)).ShouldBe(promoted);
         (await cluster.ScalarAsync(cluster.NodeConnectionString(promoted!), "SELECT count(*) FROM acked")).ShouldBe(201L);
         await RowReachesAsync(cluster, cluster.Config.Nodes.Select(n => n.Id).Where(id => id != promoted && id != master));
+
+        // The winner promoted itself, yet the failover is still one trace: the self-promotion continues the lock's
+        // trace, so the saga's rebases that follow its answer stay in it.
+        var failoverId = (await FailoversAsync(cluster)).Single().GetProperty("id").GetGuid();
+        await Wait.ForAsync("one trace from the winner through the control plane to a rebased standby", async c =>
+            {
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+                using var response = await http.GetAsync($"{cluster.Config.ControlPlane.Url}/api/traces/{failoverId}", c);
+                if (!response.IsSuccessStatusCode)
+                {
+                    return false;
+                }
+                using var trace = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(c));
+                var instances = trace.RootElement.GetProperty("spans").EnumerateArray().Select(x => x.GetProperty("instance").GetString()).ToHashSet();
+                var spans = trace.RootElement.GetProperty("spans").EnumerateArray().Select(x => x.GetProperty("name").GetString()!).ToList();
+                return trace.RootElement.GetProperty("traceIds").GetArrayLength() == 1 && instances.Contains(promoted) && instances.Contains("controlplane")
+                    && spans.Contains("self-promotion") && instances.Count >= 3;
+            },
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
     }
 }
