@@ -10,4 +10,7 @@ public static class SpanTags
 
     /// <summary>The root of a failover's trace, started by the agent that wins <c>promotion-lock</c>.</summary>
     public const string FailoverSpan = ConjurTelemetry.Prefix + "Failover";
+
+    /// <summary>A lock winner promoting itself (no command from the saga in time), in the failover's trace.</summary>
+    public const string SelfPromotionSpan = ConjurTelemetry.Prefix + "SelfPromotion";
 }

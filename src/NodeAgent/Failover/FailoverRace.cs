@@ -131,7 +131,7 @@ public sealed class FailoverRace(
         {
             pg = await CatchUpAsync(catchUp, pg, ct);
         }
-        _lastReport = StatusFor(pg, term) with { SyncStandby = lost.SyncStandby };
+        _lastReport = Refreshed(StatusFor(pg, term), _lastReport, lost.SyncStandby);
         await alive.PutStatusAsync(_lastReport, ct);
 
         var window = TimeSpan.FromMilliseconds(config.Failover.DecisionWaitMs);
@@ -200,7 +200,7 @@ public sealed class FailoverRace(
             Candidate = node.Id,
             FormerMaster = formerMaster,
             Term = lost.Term,
-            Position = Math.Max(pg.ReceivePosition ?? 0, pg.ReplayPosition ?? 0),
+            Position = pg.Received,
             // Only the replicas that are alive now: one whose node is down is re-enrolled when it returns.
             Replicas = view.Members.Keys.Where(id => id != node.Id && id != formerMaster && view.Alive.Contains(id)).Order(StringComparer.Ordinal).ToList(),
             AcquiredAt = DateTimeOffset.UtcNow,
@@ -215,25 +215,23 @@ public sealed class FailoverRace(
     private async Task<PostgresState> CatchUpAsync(CatchUpPlan plan, PostgresState pg, CancellationToken ct)
     {
         var until = plan.StartedAt + CatchUpBound;
-        while (pg.Running && Received(pg) < plan.Target && DateTimeOffset.UtcNow < until)
+        while (pg.Running && pg.Received < plan.Target && DateTimeOffset.UtcNow < until)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(10), ct);
             pg = await probe.ProbeAsync(ct);
         }
         _catchUp = plan with { Over = true };
         var took = (DateTimeOffset.UtcNow - plan.StartedAt).TotalMilliseconds;
-        if (Received(pg) >= plan.Target)
+        if (pg.Received >= plan.Target)
         {
-            log.LogWarning("caught up from {From} to position {Position} in {Ms:0} ms", plan.From, Received(pg), took);
+            log.LogWarning("caught up from {From} to position {Position} in {Ms:0} ms", plan.From, pg.Received, took);
         }
         else
         {
-            log.LogWarning("could not catch up from {From} within {Ms:0} ms: at {Position} of {Target}", plan.From, took, Received(pg), plan.Target);
+            log.LogWarning("could not catch up from {From} within {Ms:0} ms: at {Position} of {Target}", plan.From, took, pg.Received, plan.Target);
         }
         return pg;
     }
-
-    private static long Received(PostgresState pg) => Math.Max(pg.ReceivePosition ?? 0, pg.ReplayPosition ?? 0);
 
     private sealed record CatchUpPlan(long Term, string From, long Target, DateTimeOffset StartedAt, bool Over = false);
 

@@ -116,7 +116,7 @@ public sealed class Promotion(
             return await FailAsync(command, refusal, ct);
         }
 
-        var switchPosition = Math.Max(pg.ReceivePosition ?? 0, pg.ReplayPosition ?? 0);
+        var switchPosition = pg.Received;
         var standbyRecord = view.Member(node.Id)!;
         var masterRecord = standbyRecord with { Role = NodeRoles.Master, Async = false };
         var txn = new Etcdserverpb.TxnRequest();

@@ -44,7 +44,7 @@ public sealed class Rebase(
         try
         {
             var pg = await probe.ProbeAsync(ct);
-            var position = Math.Max(pg.ReceivePosition ?? 0, pg.ReplayPosition ?? 0);
+            var position = pg.Received;
             string method;
             // Already on the new timeline (a standby that cascaded from the candidate, a follower that
             // reconnected through the load balancer): its position past the fork is the new master's WAL.

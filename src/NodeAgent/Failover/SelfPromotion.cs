@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Conjur.EventSourced.Contracts.Failover;
+using Conjur.EventSourced.Hosting.Telemetry;
 using Conjur.EventSourced.Hosting.Topology;
 using Conjur.EventSourced.NodeAgent.Telemetry;
 
@@ -47,7 +48,7 @@ public sealed class SelfPromotion(
             log.LogWarning("no PromoteStandby from the failover saga {Ms} ms after winning the promotion lock: promoting on its own",
                 (int)grace.TotalMilliseconds);
             // In the failover's trace, so the saga's rebases that follow this answer stay in it.
-            using var span = AgentTracing.Source.StartActivity("self-promotion", ActivityKind.Internal, promotionLock.Trace);
+            using var span = AgentTracing.Source.StartActivity(SpanTags.SelfPromotionSpan, ActivityKind.Internal, promotionLock.Trace);
             try
             {
                 using var bounded = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);

@@ -260,13 +260,9 @@ public sealed class HaCycle(
     private async Task<(NodeSnapshot, string)> ActAsReplicaAsync(NodeSnapshot s, ClusterView view, PostgresState pg, CancellationToken ct)
     {
         race.Remember(view);
-        var leaderPosition = view.LeaderId is { } l ? view.Status(l)?.WalPosition : null;
-        var lag = leaderPosition is { } lp && pg.ReplayPosition is { } rp ? Math.Max(0, lp - rp) : (long?)null;
-        s = NotLeading(s) with
-        {
-            Fenced = false, FenceReason = null, LagBytes = lag,
-            MasterTimeline = view.LeaderId is not null ? view.Status(view.LeaderId)?.Timeline : null,
-        };
+        var master = view.LeaderId is { } l ? view.Status(l) : null;
+        var lag = master?.WalPosition is { } lp && pg.ReplayPosition is { } rp ? Math.Max(0, lp - rp) : (long?)null;
+        s = NotLeading(s) with { Fenced = false, FenceReason = null, LagBytes = lag, MasterTimeline = master?.Timeline };
         if (!pg.Running)
         {
             return (s, await RestartIfDueAsync(s, ct));

@@ -12,6 +12,12 @@ namespace Conjur.EventSourced.NodeAgent.Postgres;
 /// </summary>
 public sealed class PostgresProbe(ClusterConfig config, NodeConfig node)
 {
+    /// <summary>
+    /// A master's current timeline, read from its current WAL file's name: a just-promoted master has not
+    /// checkpointed on its new timeline yet, so <c>pg_control_checkpoint()</c> still names the old one.
+    /// </summary>
+    public const string CurrentTimeline = "('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int";
+
     private readonly string _connectionString = PostgresTools.ConnectionString(config, "127.0.0.1", node.PostgresPort, "postgres", timeoutSeconds: 1);
 
     public string ConnectionString => _connectionString;
@@ -24,7 +30,7 @@ public sealed class PostgresProbe(ClusterConfig config, NodeConfig node)
             await using var conn = new NpgsqlConnection(_connectionString);
             await conn.OpenAsync(ct);
             await using var cmd = new NpgsqlCommand(
-                """
+                $"""
                 SELECT pg_is_in_recovery(),
                        CASE WHEN pg_is_in_recovery() THEN NULL ELSE (pg_current_wal_lsn() - '0/0')::bigint END,
                        (pg_last_wal_receive_lsn() - '0/0')::bigint,
@@ -34,7 +40,7 @@ public sealed class PostgresProbe(ClusterConfig config, NodeConfig node)
                        -- A just-promoted master has not checkpointed on its new timeline yet: read it from the current WAL file's name.
                        CASE WHEN pg_is_in_recovery()
                             THEN coalesce((SELECT received_tli FROM pg_stat_wal_receiver), (SELECT timeline_id FROM pg_control_checkpoint()))
-                            ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,
+                            ELSE {CurrentTimeline} END,
                        coalesce((SELECT status FROM pg_stat_wal_receiver), '')
                 """, conn);
             PostgresState state;

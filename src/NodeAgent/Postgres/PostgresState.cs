@@ -24,5 +24,8 @@ public sealed record PostgresState
     /// <summary>The position that says how much of the master's history this node holds.</summary>
     public long? Position => InRecovery ? ReplayPosition : CurrentWalPosition;
 
+    /// <summary>How far a replica's WAL goes: what it received, or replayed if that is further (0 when neither is known).</summary>
+    public long Received => Math.Max(ReceivePosition ?? 0, ReplayPosition ?? 0);
+
     public static PostgresState Down(string error, DateTimeOffset at) => new() { Running = false, Error = error, ObservedAt = at };
 }

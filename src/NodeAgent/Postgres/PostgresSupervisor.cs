@@ -218,8 +218,7 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
             }
             await Task.Delay(TimeSpan.FromMilliseconds(10), ct);
         }
-        // No checkpoint on the new timeline yet: read it from the current WAL file's name.
-        await using var timeline = new NpgsqlCommand("SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int", conn);
+        await using var timeline = new NpgsqlCommand($"SELECT {PostgresProbe.CurrentTimeline}", conn);
         return (int)(await timeline.ExecuteScalarAsync(ct))!;
     }
 
@@ -240,13 +239,6 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
             ["--target-pgdata", DataDir, "--source-server", PostgresTools.Dsn(config, host, port, "postgres")],
             TimeSpan.FromMinutes(5), runAs: SystemUsers.Postgres, ct: ct);
         result.ThrowOnFailure();
-        var said = result.StdErr + result.StdOut;
-        if (said.Contains("same timeline", StringComparison.Ordinal) && sourceTimeline > 1 && SwitchPointOf(sourceTimeline) is null)
-        {
-            // A data directory truly on the source's timeline has that timeline's history file; one without it
-            // was not rewound and cannot follow: the caller clones instead.
-            throw new InvalidOperationException($"pg_rewind found nothing to rewind, but this node has no history of timeline {sourceTimeline}");
-        }
         await PostgresTools.WriteHbaAsync(DataDir, ct);
     }
 
@@ -264,7 +256,7 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
         async Task<(int Checkpointed, int Current)> ReadAsync()
         {
             await using var read = new NpgsqlCommand(
-                "SELECT (SELECT timeline_id FROM pg_control_checkpoint()), ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int", conn);
+                $"SELECT (SELECT timeline_id FROM pg_control_checkpoint()), {PostgresProbe.CurrentTimeline}", conn);
             await using var row = await read.ExecuteReaderAsync(ct);
             await row.ReadAsync(ct);
             return (row.GetInt32(0), row.GetInt32(1));

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Conjur.EventSourced.Hosting.Cluster;
 using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Tests.Fixtures;
@@ -67,32 +66,28 @@ public sealed class DashboardTests(ClusterForDashboard cluster, ITestOutputHelpe
         using var details = await cluster.ControlPlaneAsync($"/api/failovers/{failoverId}");
         var rebased = details.RootElement.GetProperty("rebased").EnumerateArray().Select(e => e.GetString()!).ToList();
         rebased.ShouldNotBeEmpty();
-        JsonDocument? trace = null;
-        await Wait.ForAsync("the failover's trace to reach the winner, the control plane and a rebased standby", async _ =>
+        FailoverTrace? trace = null;
+        await Wait.ForAsync("the failover's trace to reach the winner, the control plane and a rebased standby", async c =>
         {
-            trace?.Dispose();
-            trace = await TraceAsync(failoverId);
-            var instances = Instances(trace);
+            trace = await FailoverTrace.ReadAsync(cluster.Config, failoverId, c);
+            var instances = trace?.Instances ?? [];
             return instances.Contains(newMaster!) && instances.Contains("controlplane") && rebased.Any(instances.Contains)
-                && Spans(trace).Any(s => s.Instance == "controlplane" && s.Name.Contains("FailoverCompleted", StringComparison.Ordinal));
+                && trace!.Spans.Any(s => s.Instance == "controlplane" && s.Name.Contains("FailoverCompleted", StringComparison.Ordinal));
         }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
-        using (trace)
+        trace!.TraceIds.Count.ShouldBe(1);
+        var spans = trace.Spans;
+        output.WriteLine($"trace {trace.TraceIds[0]}: {spans.Count} spans");
+        foreach (var s in spans)
         {
-            trace!.RootElement.GetProperty("traceIds").GetArrayLength().ShouldBe(1);
-            var spans = Spans(trace);
-            output.WriteLine($"trace {trace.RootElement.GetProperty("traceIds")[0]}: {spans.Count} spans");
-            foreach (var s in spans)
-            {
-                output.WriteLine($"  {s.Instance,-13} {s.Name}");
-            }
-            var root = spans.Single(s => s.Name == Hosting.Telemetry.SpanTags.FailoverSpan);
-            root.Instance.ShouldBe(newMaster);
-            root.Parent.ShouldBeNull();
-            // MassTransit names send spans after the message, receive and process spans after the queue.
-            spans.ShouldContain(s => s.Instance == newMaster && s.Name.Contains("MasterPromoted", StringComparison.Ordinal));
-            spans.ShouldContain(s => rebased.Contains(s.Instance) && s.Name.Contains("StandbyRebased", StringComparison.Ordinal));
-            spans.ShouldContain(s => rebased.Contains(s.Instance) && s.Name.EndsWith(" process", StringComparison.Ordinal));
+            output.WriteLine($"  {s.Instance,-13} {s.Name}");
         }
+        var root = spans.Single(s => s.Name == Hosting.Telemetry.SpanTags.FailoverSpan);
+        root.Instance.ShouldBe(newMaster);
+        root.Parent.ShouldBeNull();
+        // MassTransit names send spans after the message, receive and process spans after the queue.
+        spans.ShouldContain(s => s.Instance == newMaster && s.Name.Contains("MasterPromoted", StringComparison.Ordinal));
+        spans.ShouldContain(s => rebased.Contains(s.Instance) && s.Name.Contains("StandbyRebased", StringComparison.Ordinal));
+        spans.ShouldContain(s => rebased.Contains(s.Instance) && s.Name.EndsWith(" process", StringComparison.Ordinal));
 
         // The control plane counted the failover and timed its steps.
         var cp = await Prometheus.ScrapeAsync(cluster.Config.ControlPlane.Url + "/metrics");
@@ -156,22 +151,6 @@ public sealed class DashboardTests(ClusterForDashboard cluster, ITestOutputHelpe
         }, Bound, Poll);
         return master!;
     }
-
-    private async Task<JsonDocument?> TraceAsync(Guid failoverId)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        using var response = await http.GetAsync($"{cluster.Config.ControlPlane.Url}/api/traces/{failoverId}");
-        return response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()) : null;
-    }
-
-    private sealed record Span(string Instance, string Name, string? Parent);
-
-    private static List<Span> Spans(JsonDocument? trace) => trace is null
-        ? []
-        : [.. trace.RootElement.GetProperty("spans").EnumerateArray().Select(s => new Span(
-            s.GetProperty("instance").GetString()!, s.GetProperty("name").GetString()!, s.GetProperty("parentSpanId").GetString()))];
-
-    private static HashSet<string> Instances(JsonDocument? trace) => [.. Spans(trace).Select(s => s.Instance)];
 
     /// <summary>artifacts/dashboard under the repository (the folder ./test keeps), else the test's own folder.</summary>
     private static string ArtifactsDir()

@@ -68,19 +68,9 @@ public sealed class ControlPlaneKilledTests(ClusterForControlPlaneDeath cluster,
         // trace, so the saga's rebases that follow its answer stay in it.
         var failoverId = (await FailoversAsync(cluster)).Single().GetProperty("id").GetGuid();
         await Wait.ForAsync("one trace from the winner through the control plane to a rebased standby", async c =>
-            {
-                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-                using var response = await http.GetAsync($"{cluster.Config.ControlPlane.Url}/api/traces/{failoverId}", c);
-                if (!response.IsSuccessStatusCode)
-                {
-                    return false;
-                }
-                using var trace = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(c));
-                var instances = trace.RootElement.GetProperty("spans").EnumerateArray().Select(x => x.GetProperty("instance").GetString()).ToHashSet();
-                var spans = trace.RootElement.GetProperty("spans").EnumerateArray().Select(x => x.GetProperty("name").GetString()!).ToList();
-                return trace.RootElement.GetProperty("traceIds").GetArrayLength() == 1 && instances.Contains(promoted) && instances.Contains("controlplane")
-                    && spans.Contains("self-promotion") && instances.Count >= 3;
-            },
+                await FailoverTrace.ReadAsync(cluster.Config, failoverId, c) is { } trace && trace.TraceIds.Count == 1
+                && trace.Instances.Contains(promoted!) && trace.Instances.Contains("controlplane") && trace.Instances.Count >= 3
+                && trace.Spans.Any(s => s.Name == Hosting.Telemetry.SpanTags.SelfPromotionSpan),
             TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
     }
 }
