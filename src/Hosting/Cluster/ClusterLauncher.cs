@@ -93,7 +93,32 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
             return nodes.Count == config.Nodes.Count
                 && nodes.All(n => removed.Contains(n.GetProperty("id").GetString() ?? "") || n.GetProperty("healthy").GetBoolean());
         }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250), ct);
+        await ControlPlaneReadyAsync(ct);
     }
+
+    /// <summary>
+    /// Until the control plane's <c>/healthz</c> says healthy: its Postgres answers and every receive endpoint of its
+    /// bus is bound. Answering HTTP is not enough: a fact an agent publishes before the queue of its consumer is
+    /// bound to the exchange is dropped by RabbitMQ.
+    /// </summary>
+    private Task ControlPlaneReadyAsync(CancellationToken ct) =>
+        Wait.ForAsync("the control plane to be healthy (its database and every bus endpoint)", async c =>
+        {
+            try
+            {
+                using var response = await PatientHttp.GetAsync($"{config.ControlPlane.Url}/healthz", c);
+                if (!response.IsSuccessStatusCode)
+                {
+                    return false;
+                }
+                using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync(c));
+                return health.RootElement.GetProperty("status").GetString() == "healthy";
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(100), ct);
 
     private async Task<IReadOnlyDictionary<string, MemberRecord>> StartEtcdAndSeedAsync(CancellationToken ct)
     {
@@ -106,22 +131,11 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         return await Membership.CurrentAsync(etcd, config, ct);
     }
 
-    /// <summary>Starts the control plane unless it runs (its PID file says so) and waits until it answers HTTP; it resumes unfinished failover sagas from Marten.</summary>
+    /// <summary>Starts the control plane unless it runs (its PID file says so) and waits until it is healthy; it resumes unfinished failover sagas from Marten.</summary>
     public async Task StartControlPlaneAsync(CancellationToken ct = default)
     {
         await StartControlPlaneProcessAsync();
-        await Wait.ForAsync("the control plane to answer HTTP", async c =>
-        {
-            try
-            {
-                using var response = await PatientHttp.GetAsync($"{config.ControlPlane.Url}/api/cluster", c);
-                return true;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(100), ct);
+        await ControlPlaneReadyAsync(ct);
     }
 
     private Task StartControlPlaneProcessAsync() =>

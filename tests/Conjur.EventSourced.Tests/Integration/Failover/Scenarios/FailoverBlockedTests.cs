@@ -75,6 +75,16 @@ public sealed class SyncStandbyDownTests(ClusterLosingItsSyncStandby cluster, IT
     {
         var master = (await LeaderAsync(cluster)).ShouldNotBeNull();
         var sync = await SyncStandbyAsync(cluster);
+        // The standbys learn which one is synchronous from the master's status in etcd, at their next cycle: a fault
+        // in the first second after the cluster came up would find them knowing none, a reason of its own.
+        await Wait.ForAsync($"{master}'s status in etcd to name {sync} as its synchronous standby", async _ =>
+                (await EtcdViewAsync(cluster)).Status(master)?.SyncStandby == sync,
+            TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
+        var named = DateTimeOffset.UtcNow;
+        var other = cluster.Config.FailoverStandbys.Select(n => n.Id).Single(id => id != master && id != sync);
+        await Wait.ForAsync($"{other} to run a cycle since", async c =>
+                (await ClusterLauncher.HealthAsync(cluster.Node(other), c)).Body?.GetProperty("ha").GetProperty("updated_at").GetDateTimeOffset() > named,
+            TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
         var syncInfo = (await ClusterLauncher.InfoAsync(cluster.Node(sync), CancellationToken.None))!.Value;
 
         // The synchronous standby's node dies (agent and Postgres) as the master's Postgres crashes.
