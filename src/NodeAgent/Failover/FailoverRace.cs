@@ -108,6 +108,7 @@ public sealed class FailoverRace(
         }
         if (view.PromotionLockHolder is { } holder)
         {
+            LockSeen(view, term);
             return $"{holder} holds the promotion lock";
         }
         var failoverId = view.Switchover?.FailoverId ?? FailoverIds.ForTerm(config.ClusterId, term);
@@ -140,6 +141,7 @@ public sealed class FailoverRace(
             view = ClusterView.From(keys, await etcd.GetPrefixAsync(keys.Prefix, ct));
             if (view.LeaderId is not null || view.PromotionLockHolder is not null)
             {
+                LockSeen(view, term);
                 return view.LeaderId is { } l ? $"{l} leads again" : $"{view.PromotionLockHolder} won the promotion lock";
             }
             var waited = DateTimeOffset.UtcNow - firstSeen >= window;
@@ -206,6 +208,20 @@ public sealed class FailoverRace(
             AcquiredAt = DateTimeOffset.UtcNow,
         });
         return $"won the promotion lock: {reason}";
+    }
+
+    /// <summary>
+    /// Another standby took the lock of an automatic failover: it checked the preconditions for this term, so they
+    /// held. Remembered here too, for a standby that saw the lock before deciding itself: if that winner dies, the
+    /// second round must not check them again (with the winner gone they fail by construction, and the failover
+    /// would be blocked instead of passing to this standby).
+    /// </summary>
+    private void LockSeen(ClusterView view, long term)
+    {
+        if (view.PromotionLockHolder is not null && view.Switchover is null)
+        {
+            _preconditionsHeld.Add(term);
+        }
     }
 
     /// <summary>
