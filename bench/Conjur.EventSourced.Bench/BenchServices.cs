@@ -58,7 +58,7 @@ public sealed class BenchServices : IAsyncDisposable
         o.AutoCreateSchemaObjects = JasperFx.AutoCreate.CreateOrUpdate;
         o.Events.StreamIdentity = JasperFx.Events.StreamIdentity.AsString;
         o.Events.AppendMode = JasperFx.Events.EventAppendMode.Quick;
-        o.Events.AddEventTypes([typeof(ControlPlane.Heartbeats.HeartbeatRecorded), typeof(ControlPlane.Heartbeats.ReplicationLagRecorded)]);
+        o.Events.AddEventTypes([typeof(ControlPlane.Heartbeats.HeartbeatSampled)]);
     });
 
     /// <summary>pg_total_relation_size of the event and document tables, largest first.</summary>

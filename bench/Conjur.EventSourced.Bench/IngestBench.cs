@@ -177,7 +177,7 @@ public static class IngestBench
                 {
                     var node = $"plain{w}-{i % Math.Max(1, nodes / writers)}";
                     session.Events.Append($"plain/node/{node}",
-                        new HeartbeatRecorded("plain", node, instance, i, NodeRoles.Standby, true, true, false, null, DateTimeOffset.UtcNow));
+                        new HeartbeatSampled("plain", node, instance, i, NodeRoles.Standby, true, true, false, null, DateTimeOffset.UtcNow));
                 }
                 await session.SaveChangesAsync(ct);
             }

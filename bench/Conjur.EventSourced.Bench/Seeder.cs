@@ -36,9 +36,9 @@ public static class Seeder
                 {
                     var stateChange = cycle == 1 || cycle % 500 == 0 || cycle % 500 == 1;
                     var nodeKey = NodeStream.Key(Cluster, id);
-                    session.Events.Append(nodeKey,
-                        new HeartbeatRecorded(Cluster, id, instance, cycle, NodeRoles.Standby, cycle % 500 != 0, true, false, cycle % 500 != 0 ? null : "simulated", at, Raw: !stateChange),
-                        new ReplicationLagRecorded(Cluster, id, instance, cycle, NodeRoles.Standby, 1, 1000 + cycle, 1000 + cycle, 0, 0.01, [], at, Raw: cycle != 1));
+                    var heartbeat = new HeartbeatRecorded(Cluster, id, instance, cycle, NodeRoles.Standby, cycle % 500 != 0, true, false, cycle % 500 != 0 ? null : "simulated", at);
+                    var lag = new ReplicationLagRecorded(Cluster, id, instance, cycle, NodeRoles.Standby, 1, 1000 + cycle, 1000 + cycle, 0, 0.01, [], at);
+                    session.Events.Append(nodeKey, stateChange ? heartbeat : heartbeat.AsSample(), cycle == 1 ? lag : lag.AsSample());
                     inBatch += 2;
                     if (inBatch >= Batch)
                     {
@@ -82,7 +82,7 @@ public static class Seeder
         o.Events.StreamIdentity = JasperFx.Events.StreamIdentity.AsString;
         o.Events.AppendMode = JasperFx.Events.EventAppendMode.Quick;
         o.Events.AddEventTypes([
-            typeof(HeartbeatRecorded), typeof(ReplicationLagRecorded), typeof(FailoverInitiated), typeof(PromotionRequested),
+            typeof(HeartbeatRecorded), typeof(HeartbeatSampled), typeof(ReplicationLagRecorded), typeof(ReplicationLagSampled), typeof(FailoverInitiated), typeof(PromotionRequested),
             typeof(PromotionConfirmed), typeof(FailoverSucceeded),
         ]);
     });

@@ -13,8 +13,8 @@ public static class NodeEventOrder
     public static bool IsNew(NodeStatus? current, INodeEvent e) => e switch
     {
         _ when current is null => true,
-        HeartbeatRecorded => IsNew(current.AgentInstance, current.LastSequence, current.LastHeartbeatAt, e),
-        ReplicationLagRecorded => IsNew(current.LagAgentInstance, current.LastLagSequence, current.LastLagReportAt, e),
+        IHeartbeatReport => IsNew(current.AgentInstance, current.LastSequence, current.LastHeartbeatAt, e),
+        ILagReport => IsNew(current.LagAgentInstance, current.LastLagSequence, current.LastLagReportAt, e),
         _ => true,
     };
 

@@ -5,7 +5,8 @@ namespace Conjur.EventSourced.ControlPlane.ClusterStatus;
 
 /// <summary>
 /// One <see cref="NodeStatus"/> per node stream, updated inline in the same transaction as the append,
-/// so the recorder can read it back as the exact state of everything already stored.
+/// so the recorder can read it back as the exact state of everything already stored. It folds the
+/// samples as well as the state changes: the last heartbeat's time and the lag come from the samples.
 /// A report that is not newer (<see cref="NodeEventOrder"/>) leaves the status as it was.
 /// </summary>
 public sealed partial class NodeStatusProjection : SingleStreamProjection<NodeStatus, string>
@@ -14,11 +15,23 @@ public sealed partial class NodeStatusProjection : SingleStreamProjection<NodeSt
 
     public NodeStatusProjection() => Name = ProjectionName;
 
-    public static NodeStatus Create(HeartbeatRecorded e) => Apply(e, NodeStatus.Blank(e));
+    public static NodeStatus Create(HeartbeatRecorded e) => Heartbeat(e, NodeStatus.Blank(e));
 
-    public static NodeStatus Create(ReplicationLagRecorded e) => Apply(e, NodeStatus.Blank(e));
+    public static NodeStatus Create(HeartbeatSampled e) => Heartbeat(e, NodeStatus.Blank(e));
 
-    public static NodeStatus Apply(HeartbeatRecorded e, NodeStatus current) =>
+    public static NodeStatus Create(ReplicationLagRecorded e) => Lag(e, NodeStatus.Blank(e));
+
+    public static NodeStatus Create(ReplicationLagSampled e) => Lag(e, NodeStatus.Blank(e));
+
+    public static NodeStatus Apply(HeartbeatRecorded e, NodeStatus current) => Heartbeat(e, current);
+
+    public static NodeStatus Apply(HeartbeatSampled e, NodeStatus current) => Heartbeat(e, current);
+
+    public static NodeStatus Apply(ReplicationLagRecorded e, NodeStatus current) => Lag(e, current);
+
+    public static NodeStatus Apply(ReplicationLagSampled e, NodeStatus current) => Lag(e, current);
+
+    private static NodeStatus Heartbeat(IHeartbeatReport e, NodeStatus current) =>
         !NodeEventOrder.IsNew(current, e) ? current : current with
         {
             Role = e.Role,
@@ -32,7 +45,7 @@ public sealed partial class NodeStatusProjection : SingleStreamProjection<NodeSt
             HeartbeatCount = current.HeartbeatCount + 1,
         };
 
-    public static NodeStatus Apply(ReplicationLagRecorded e, NodeStatus current) =>
+    private static NodeStatus Lag(ILagReport e, NodeStatus current) =>
         !NodeEventOrder.IsNew(current, e) ? current : current with
         {
             LastLagReportAt = e.ObservedAt,
@@ -49,8 +62,8 @@ public sealed partial class NodeStatusProjection : SingleStreamProjection<NodeSt
     /// <summary>The same step Marten takes, for callers that must know the state before they append.</summary>
     public static NodeStatus Evolve(NodeStatus? current, INodeEvent e) => e switch
     {
-        HeartbeatRecorded h => current is null ? Create(h) : Apply(h, current),
-        ReplicationLagRecorded l => current is null ? Create(l) : Apply(l, current),
+        IHeartbeatReport h => Heartbeat(h, current ?? NodeStatus.Blank(h)),
+        ILagReport l => Lag(l, current ?? NodeStatus.Blank(l)),
         _ => current ?? NodeStatus.Blank(e),
     };
 }

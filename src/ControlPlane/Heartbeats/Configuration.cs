@@ -31,5 +31,5 @@ public static class Configuration
 
     /// <summary>Registered up front so a stream can be read back before this process has appended anything of that type.</summary>
     public static void AddHeartbeatEvents(this StoreOptions options) =>
-        options.Events.AddEventTypes([typeof(HeartbeatRecorded), typeof(ReplicationLagRecorded)]);
+        options.Events.AddEventTypes([typeof(HeartbeatRecorded), typeof(HeartbeatSampled), typeof(ReplicationLagRecorded), typeof(ReplicationLagSampled)]);
 }

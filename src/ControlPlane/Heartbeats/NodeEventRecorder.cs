@@ -27,8 +27,7 @@ namespace Conjur.EventSourced.ControlPlane.Heartbeats;
 /// </para>
 /// <para>
 /// Every report of a node goes to the node's one stream, in order; a report that changes nothing (see
-/// <see cref="NodeReportClassifier"/>) is stored marked <c>Raw</c>, and retention removes raw reports
-/// past the window. One stream per node keeps the projections' order exact: Marten applies the events
+/// <see cref="NodeReportClassifier"/>) is stored as a sample, and retention removes samples past the window. One stream per node keeps the projections' order exact: Marten applies the events
 /// of a projection slice stream by stream, so a node split over two streams would be folded out of order.
 /// </para>
 /// </summary>
@@ -144,7 +143,7 @@ public sealed class NodeEventRecorder : IDisposable
                     {
                         continue;
                     }
-                    session.Events.Append(stream.Key, NodeReportClassifier.IsStateChange(status, report) ? report : report.AsRaw());
+                    session.Events.Append(stream.Key, NodeReportClassifier.IsStateChange(status, report) ? report : report.AsSample());
                     status = NodeStatusProjection.Evolve(status, report);
                     fresh.Add(report);
                 }

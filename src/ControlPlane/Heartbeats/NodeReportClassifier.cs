@@ -3,24 +3,24 @@ using Conjur.EventSourced.ControlPlane.ClusterStatus;
 namespace Conjur.EventSourced.ControlPlane.Heartbeats;
 
 /// <summary>
-/// Tells a state change from a raw report. A state change is kept forever; a raw report (same role,
-/// health, fencing, problem, timeline and replicas as before: only the timestamps, positions and lag
-/// moved) is stored marked <c>Raw</c> and removed by the retention job after the configured window
-/// (docs/event-store.md#retention).
+/// Tells a state change from a sample. A state change is kept forever; a sample (same role, health,
+/// fencing, problem, timeline and replicas as before: only the timestamps, positions and lag moved) is
+/// stored as <see cref="HeartbeatSampled"/> or <see cref="ReplicationLagSampled"/> and removed by the
+/// retention job after the configured window (docs/event-store.md#retention).
 /// </summary>
 public static class NodeReportClassifier
 {
     /// <param name="before">The node's status before this report was applied (null: nothing seen yet).</param>
     public static bool IsStateChange(NodeStatus? before, INodeEvent report) => report switch
     {
-        HeartbeatRecorded h => before?.AgentInstance is not { } instance
+        IHeartbeatReport h => before?.AgentInstance is not { } instance
             || instance != h.AgentInstance
             || before.Role != h.Role
             || before.Healthy != h.Healthy
             || before.PostgresRunning != h.PostgresRunning
             || before.Fenced != h.Fenced
             || before.Problem != h.Problem,
-        ReplicationLagRecorded l => before?.LagAgentInstance is not { } lagInstance
+        ILagReport l => before?.LagAgentInstance is not { } lagInstance
             || lagInstance != l.AgentInstance
             || before.Timeline != l.Timeline
             || !SameReplicas(before.Replicas, l.Replicas),

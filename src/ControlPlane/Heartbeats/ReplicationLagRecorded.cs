@@ -2,7 +2,10 @@ using Conjur.EventSourced.Contracts.Nodes;
 
 namespace Conjur.EventSourced.ControlPlane.Heartbeats;
 
-/// <summary>A node's replication position as stored in its stream; on the master it also holds its replicas as it sees them.</summary>
+/// <summary>
+/// A node's replication report that changed its state (timeline, its replicas and their states, or a new
+/// agent), as stored in its stream and kept forever. On a master it also holds its replicas as it sees them.
+/// </summary>
 public sealed record ReplicationLagRecorded(
     string ClusterId,
     string NodeId,
@@ -15,10 +18,10 @@ public sealed record ReplicationLagRecorded(
     long? LagBytes,
     double? LagSeconds,
     IReadOnlyList<ReplicaSeen> Replicas,
-    DateTimeOffset ObservedAt,
-    bool Raw = false) : INodeEvent
+    DateTimeOffset ObservedAt) : ILagReport
 {
-    public INodeEvent AsRaw() => this with { Raw = true };
+    public INodeEvent AsSample() => new ReplicationLagSampled(
+        ClusterId, NodeId, AgentInstance, Sequence, Role, Timeline, WalPosition, ReceivePosition, LagBytes, LagSeconds, Replicas, ObservedAt);
 
     public static ReplicationLagRecorded From(ReplicationLagReported m) => new(
         m.ClusterId, m.NodeId, m.AgentInstance, m.Sequence, m.Role, m.Timeline, m.WalPosition, m.ReceivePosition,

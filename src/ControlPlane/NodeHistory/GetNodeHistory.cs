@@ -9,6 +9,6 @@ public static class GetNodeHistory
 {
     public static async Task<IResult> HandleAsync(string id, ClusterConfig config, IQuerySession session, CancellationToken ct) =>
         await session.LoadAsync<NodeHistory>(NodeStream.Key(config.ClusterId, id), ct) is { } history
-            ? Results.Ok(new { history.NodeId, history.FirstSeenAt, history.Reports, history.CompactedReports, history.Changes })
+            ? Results.Ok(new { history.NodeId, history.FirstSeenAt, history.ChangeReports, history.CompactedReports, history.Changes })
             : Results.NotFound(new { error = $"node '{id}' has no history in cluster '{config.ClusterId}' (yet: the projection runs a moment behind)" });
 }

@@ -8,9 +8,11 @@ namespace Conjur.EventSourced.ControlPlane.NodeHistory;
 
 /// <summary>
 /// One <see cref="NodeHistory"/> per node stream. Async (the daemon): it is for people reading what
-/// happened, a second behind is fine, and it keeps its work off the ingest transaction. It tells changes
-/// itself (the same rule the recorder uses to mark raw reports), so a rebuild gives the same changes
-/// whether or not raw reports were removed by retention since.
+/// happened, a second behind is fine, and it keeps its work off the ingest transaction. It handles only
+/// the state-change types, so the daemon never fetches the samples for it (they are most of the events):
+/// a sample by definition changes none of the fields a change is told by, so the changes come out the same,
+/// and a rebuild gives the same changes whether or not retention has removed samples since. It still
+/// tells changes itself (the recorder's rule), so state changes stored twice describe one change.
 /// </summary>
 public sealed class NodeHistoryProjection : SingleStreamProjection<NodeHistory, string>
 {
@@ -20,6 +22,8 @@ public sealed class NodeHistoryProjection : SingleStreamProjection<NodeHistory, 
     public NodeHistoryProjection() => Name = ProjectionName;
 
     public static NodeHistory Apply(HeartbeatRecorded e, NodeHistory h) => Report(h, e);
+
+    // No Apply for HeartbeatSampled or ReplicationLagSampled: see the summary.
 
     public static NodeHistory Apply(ReplicationLagRecorded e, NodeHistory h) => Report(h, e);
 
@@ -42,14 +46,14 @@ public sealed class NodeHistoryProjection : SingleStreamProjection<NodeHistory, 
         {
             h = Add(h, e.ObservedAt, Describe(h.Last, next, e));
         }
-        return h with { Last = next, Reports = h.Reports + 1, FirstSeenAt = h.FirstSeenAt ?? e.ObservedAt };
+        return h with { Last = next, ChangeReports = h.ChangeReports + 1, FirstSeenAt = h.FirstSeenAt ?? e.ObservedAt };
     }
 
     /// <summary>The change in words; several facts of one report are joined with "; ".</summary>
     public static string Describe(NodeStatus? before, NodeStatus after, INodeEvent e)
     {
         var what = new List<string>();
-        if (e is HeartbeatRecorded)
+        if (e is IHeartbeatReport)
         {
             if (before?.AgentInstance is null)
             {

@@ -7,11 +7,12 @@ using Npgsql;
 namespace Conjur.EventSourced.ControlPlane.Retention;
 
 /// <summary>
-/// Applies the retention policy: raw reports (heartbeats and lag reports stored with <c>Raw = true</c>:
-/// they changed nothing but timestamps, positions and lag) stored before <c>now - window</c> are
+/// Applies the retention policy: samples (<see cref="HeartbeatSampled"/>, <see cref="ReplicationLagSampled"/>:
+/// reports that changed nothing but timestamps, positions and lag) stored before <c>now - window</c> are
 /// summarised, one <see cref="HeartbeatsCompacted"/> per node appended to the node's stream, then
-/// deleted. Nothing else is ever a candidate: state changes are stored with <c>Raw = false</c>, and the
-/// cluster and failover streams hold no node reports. The summaries are appended before the delete,
+/// deleted. Nothing else is ever a candidate: state changes are stored as other types, and the cluster
+/// and failover streams hold no node reports. (Stores written before the samples had types of their own
+/// marked them <c>Raw</c> on the state-change types; the filter takes those too.) The summaries are appended before the delete,
 /// and the delete is bounded by the highest sequence summarised, so a crash between the two leaves the
 /// raw reports in place and the next pass summarises them again (an audit may see two summaries of the
 /// same reports, never none); reports stored meanwhile are not touched.
@@ -25,7 +26,8 @@ public sealed class HeartbeatRetention(
     IOptions<RetentionOptions> options, TimeProvider clock, ILogger<HeartbeatRetention> logger)
 {
     private const string RawFilter =
-        "stream_id like @prefix and timestamp < @cutoff and type in ('heartbeat_recorded', 'replication_lag_recorded') and coalesce(data ->> 'Raw', data ->> 'raw') = 'true'";
+        "stream_id like @prefix and timestamp < @cutoff and (type in ('heartbeat_sampled', 'replication_lag_sampled') "
+        + "or (type in ('heartbeat_recorded', 'replication_lag_recorded') and coalesce(data ->> 'Raw', data ->> 'raw') = 'true'))";
 
     public async Task<RetentionOutcome> ApplyAsync(CancellationToken ct)
     {
@@ -35,7 +37,7 @@ public sealed class HeartbeatRetention(
 
         var perNode = new List<(string Stream, long Heartbeats, long Lags, DateTimeOffset First, DateTimeOffset Last, long MaxSequence)>();
         await using (var summary = database.CreateCommand(
-            $"select stream_id, count(*) filter (where type = 'heartbeat_recorded'), count(*) filter (where type = 'replication_lag_recorded'), min(timestamp), max(timestamp), max(seq_id) from {schema}.mt_events where {RawFilter} group by stream_id"))
+            $"select stream_id, count(*) filter (where type like 'heartbeat_%'), count(*) filter (where type like 'replication_lag_%'), min(timestamp), max(timestamp), max(seq_id) from {schema}.mt_events where {RawFilter} group by stream_id"))
         {
             Bind(summary, cutoff);
             summary.CommandTimeout = 600;

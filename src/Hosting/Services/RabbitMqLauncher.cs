@@ -73,7 +73,10 @@ public sealed class RabbitMqLauncher(ClusterConfig config)
                 await Daemon.StopAsync(pid, KillGrace, ct);
             }
         }
-        File.Delete(_files.PidFile);
+        if (File.Exists(_files.PidFile))
+        {
+            File.Delete(_files.PidFile); // its folder is absent when the node never started
+        }
         await StopEpmdAsync(ct);
     }
 

@@ -71,7 +71,7 @@ public sealed class EventStoreTests(EventStorePostgres postgres) : IClassFixture
         await using var session = _store.QuerySession();
         var events = await session.Events.QueryAllRawEvents().Where(e => e.StreamKey!.StartsWith(_cluster + "/node/")).ToListAsync();
         events.Count.ShouldBe(stored);
-        events.Select(e => (INodeEvent)e.Data).GroupBy(e => (e.NodeId, e.GetType(), e.Sequence)).ShouldAllBe(g => g.Count() == 1);
+        events.Select(e => (INodeEvent)e.Data).GroupBy(e => (e.NodeId, e is IHeartbeatReport, e.Sequence)).ShouldAllBe(g => g.Count() == 1);
         foreach (var node in Enumerable.Range(1, 12).Select(n => $"n{n}"))
         {
             var status = (await session.LoadAsync<NodeStatus>(NodeStream.Key(_cluster, node))).ShouldNotBeNull();
@@ -87,14 +87,15 @@ public sealed class EventStoreTests(EventStorePostgres postgres) : IClassFixture
     }
 
     [Fact]
-    public async Task SteadyHeartbeats_StoredMarkedRaw_StateChangesNot()
+    public async Task SteadyHeartbeats_StoredAsSamples_StateChangesAsChanges()
     {
         await _recorder.RecordAsync([.. Enumerable.Range(1, 10).Select(s => (INodeEvent)Heartbeat("node2", s, healthy: s < 6, cluster: _cluster))], default);
 
         await using var session = _store.QuerySession();
-        var events = (await session.Events.FetchStreamAsync(NodeStream.Key(_cluster, "node2"))).Select(e => (HeartbeatRecorded)e.Data).ToList();
+        var events = (await session.Events.FetchStreamAsync(NodeStream.Key(_cluster, "node2"))).Select(e => (IHeartbeatReport)e.Data).ToList();
         events.Select(e => e.Sequence).ShouldBe(Enumerable.Range(1, 10).Select(i => (long)i));
-        events.Where(e => !e.Raw).Select(e => e.Sequence).ShouldBe([1L, 6L], "the first heartbeat and the turn to unhealthy");
+        events.OfType<HeartbeatRecorded>().Select(e => e.Sequence).ShouldBe([1L, 6L], "the first heartbeat and the turn to unhealthy");
+        events.OfType<HeartbeatSampled>().Count().ShouldBe(8);
         (await session.LoadAsync<NodeStatus>(NodeStream.Key(_cluster, "node2")))!.HeartbeatCount.ShouldBe(10);
     }
 
@@ -121,7 +122,7 @@ public sealed class EventStoreTests(EventStorePostgres postgres) : IClassFixture
         outcome.EventsRemoved.ShouldBe(17, "20 old heartbeats less the 3 state changes (first, unhealthy, healthy again)");
         await using var after = _store.QuerySession();
         var kept = await after.Events.FetchStreamAsync(nodeKey);
-        kept.Select(e => e.Data).OfType<HeartbeatRecorded>().Select(h => (h.Sequence, h.Raw)).ShouldBe([
+        kept.Select(e => e.Data).OfType<IHeartbeatReport>().Select(h => (h.Sequence, h is HeartbeatSampled)).ShouldBe([
             (1L, false), (10L, false), (11L, false), (21L, true), (22L, true), (23L, true), (24L, true), (25L, true),
         ], "every state change and the raw heartbeats inside the window are kept");
         var summary = kept.Select(e => e.Data).OfType<HeartbeatsCompacted>().ShouldHaveSingleItem();
@@ -146,17 +147,19 @@ public sealed class EventStoreTests(EventStorePostgres postgres) : IClassFixture
         long? after = null;
         do
         {
-            pages.Add(await PageAsync(session, stream: $"{_cluster}/node/node2", type: "heartbeat_recorded", limit: 7, after: after));
+            pages.Add(await PageAsync(session, stream: $"{_cluster}/node/node2", type: "heartbeat_recorded,heartbeat_sampled", limit: 7, after: after));
             after = pages[^1].Next;
         }
         while (after is not null && pages.Count < 20);
 
         var all = pages.SelectMany(p => p.Events).ToList();
         all.Count.ShouldBe(30);
-        all.Select(e => ((HeartbeatRecorded)e.Data).Sequence).ShouldBe(Enumerable.Range(1, 30).Select(i => (long)i));
-        all.ShouldAllBe(e => e.Type == "heartbeat_recorded" && e.Stream == $"{_cluster}/node/node2");
+        all.Select(e => ((IHeartbeatReport)e.Data).Sequence).ShouldBe(Enumerable.Range(1, 30).Select(i => (long)i));
+        all.Select(e => e.Type).ShouldBe(["heartbeat_recorded", .. Enumerable.Repeat("heartbeat_sampled", 29)], "only the first heartbeat changed anything");
+        all.ShouldAllBe(e => e.Stream == $"{_cluster}/node/node2");
         pages.Count.ShouldBe(5);
-        (await PageAsync(session, stream: $"{_cluster}/node/*", type: "heartbeat_recorded,replication_lag_recorded", limit: 1000)).Events.Count.ShouldBe(90);
+        (await PageAsync(session, stream: $"{_cluster}/node/*", type: "heartbeat_recorded,heartbeat_sampled,replication_lag_recorded,replication_lag_sampled", limit: 1000)).Events.Count.ShouldBe(90);
+        (await PageAsync(session, stream: $"{_cluster}/node/*", type: "heartbeat_recorded,replication_lag_recorded", limit: 1000)).Events.Count.ShouldBe(3, "the first report of each kind of each node");
         (await PageAsync(session, stream: $"{_cluster}/node/node1", from: at.AddMinutes(-1).ToString("O"), to: at.AddMinutes(5).ToString("O"), limit: 100)).Events.Count.ShouldBe(30);
         (await PageAsync(session, stream: $"{_cluster}/node/node1", from: at.AddMinutes(5).ToString("O"), limit: 100)).Events.ShouldBeEmpty();
 
@@ -219,7 +222,7 @@ public sealed class EventStoreTests(EventStorePostgres postgres) : IClassFixture
         timeline.Outcome.ShouldBe("completed");
         timeline.Steps.Select(s => s.DurationMs).ShouldBe([300d, 600d, 600d, null]);
         var history = (await session.LoadAsync<NodeHistory>(NodeStream.Key(_cluster, "node2"))).ShouldNotBeNull();
-        history.Reports.ShouldBe(50);
+        history.ChangeReports.ShouldBe(15, "the first heartbeat, 7 turns to unhealthy and 7 back: the samples are not read");
         history.Changes.Count(c => c.What.StartsWith("unhealthy")).ShouldBe(7);
     }
 

@@ -81,7 +81,7 @@ public sealed partial class NodeEventRecorderTests(ControlPlanePostgres postgres
 
         await using var session = _store.QuerySession();
         var events = await session.Events.FetchStreamAsync(NodeStream.Key(_cluster, "node3"));
-        events.Select(e => ((HeartbeatRecorded)e.Data).Sequence).ShouldBe([1L, 2L, 3L]);
+        events.Select(e => ((IHeartbeatReport)e.Data).Sequence).ShouldBe([1L, 2L, 3L]);
     }
 
     [Fact]

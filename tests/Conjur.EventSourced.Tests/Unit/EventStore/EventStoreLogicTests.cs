@@ -89,7 +89,7 @@ public class EventStoreLogicTests
             h = NodeHistoryProjection.Report(h, e);
         }
 
-        h.Reports.ShouldBe(4);
+        h.ChangeReports.ShouldBe(4);
         h.Changes.Select(c => c.What).ShouldBe([
             "first heartbeat: standby, healthy",
             "unhealthy: postgres is not running",
