@@ -99,10 +99,16 @@ public static class IngestBench
         var publishedAtMs = clock.ElapsedMilliseconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"published {published:N0} in {publishSeconds:0.0} s ({published / publishSeconds:N0}/s); waiting for the backlog..."));
 
+        // Until everything is appended, or nothing more has been for 5 s (a report left out as late is never appended).
         var drained = Stopwatch.StartNew();
-        while (lags.Count < published && drained.Elapsed < TimeSpan.FromSeconds(120))
+        var (seen, still) = (lags.Count, Stopwatch.StartNew());
+        while (lags.Count < published && drained.Elapsed < TimeSpan.FromSeconds(120) && still.Elapsed < TimeSpan.FromSeconds(5))
         {
             await Task.Delay(200, ct);
+            if (lags.Count != seen)
+            {
+                (seen, still) = (lags.Count, Stopwatch.StartNew());
+            }
         }
         var all = lags.ToArray();
         var steady = all.Where(l => l.At >= WarmUp.TotalMilliseconds && l.At <= publishedAtMs).ToArray();

@@ -8,7 +8,7 @@ namespace Conjur.EventSourced.Bench;
 
 /// <summary>
 /// The ingest benchmark's load: heartbeats as agents put them on the wire (MassTransit's JSON envelope,
-/// persistent, on the message type's exchange), written with the bare RabbitMQ client on a connection of
+/// not persistent (see the agent's HeartbeatPublisher), on the message type's exchange), written with the bare RabbitMQ client on a connection of
 /// its own. A MassTransit publisher in the benchmark's process shared its thread pool and connection with
 /// the consumers under test and reached only 900-2,600 heartbeats/s, so it measured itself.
 /// </summary>
@@ -56,7 +56,7 @@ public sealed class SimulatedAgents : IAsyncDisposable
         var body = Envelope(heartbeat, messageId);
         var properties = new BasicProperties
         {
-            Persistent = true, ContentType = "application/vnd.masstransit+json", MessageId = messageId.ToString(),
+            Persistent = false, ContentType = "application/vnd.masstransit+json", MessageId = messageId.ToString(),
         };
         await _channel.BasicPublishAsync(Exchange, "", false, properties, body, ct);
     }
