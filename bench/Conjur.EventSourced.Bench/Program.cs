@@ -7,11 +7,12 @@ var root = new RootCommand("Benchmarks of the control plane's event store") { ba
 
 var nodes = new Option<int>("--nodes") { Description = "Simulated agents", DefaultValueFactory = _ => 100 };
 var rate = new Option<int>("--rate") { Description = "Heartbeats per second in total", DefaultValueFactory = _ => 10_000 };
-var seconds = new Option<int>("--seconds") { Description = "How long to publish", DefaultValueFactory = _ => 30 };
+var seconds = new Option<int>("--seconds") { Description = "How long to publish at the rate (the measured window)", DefaultValueFactory = _ => 30 };
+var warmUp = new Option<int>("--warmup") { Description = "Seconds of ramping up to the rate before the measured window (0: start at the full rate)", DefaultValueFactory = _ => 15 };
 var writers = new Option<int>("--writers") { Description = "The recorder's parallel writers (ControlPlane:Ingest:Writers)", DefaultValueFactory = _ => 4 };
 var ingest = new Command("ingest", "Flood the real RabbitMQ with simulated agents' heartbeats into the control plane's consumers; print events/s, projection lag, the ratio to a plain Marten append, table sizes")
-    { nodes, rate, seconds, writers };
-ingest.SetAction((p, ct) => IngestBench.RunAsync(p.GetValue(nodes), p.GetValue(rate), p.GetValue(seconds), p.GetValue(basePort), p.GetValue(writers), ct));
+    { nodes, rate, seconds, warmUp, writers };
+ingest.SetAction((p, ct) => IngestBench.RunAsync(p.GetValue(nodes), p.GetValue(rate), p.GetValue(seconds), p.GetValue(warmUp), p.GetValue(basePort), p.GetValue(writers), ct));
 
 var events = new Option<long>("--events") { Description = "Events to seed", DefaultValueFactory = _ => 1_000_000 };
 var rebuildNodes = new Option<int>("--nodes") { Description = "Simulated nodes", DefaultValueFactory = _ => 100 };
