@@ -146,7 +146,9 @@ public static class IngestBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  sustained           {rateAppended,10:N0} events/s appended (steady window: the {window:0.0} s after the {warmUp.TotalSeconds:0} s ramp)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  projection lag      p50 {Report.Percentile(sorted, 50) * 1000,7:0} ms   p99 {Report.Percentile(sorted, 99) * 1000,7:0} ms   max {(sorted.Count > 0 ? sorted[^1] * 1000 : double.NaN),7:0} ms (steady window)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  lag, whole run      p50 {Report.Percentile(allSorted, 50) * 1000,7:0} ms   p99 {Report.Percentile(allSorted, 99) * 1000,7:0} ms; backlog drained {backlogSeconds:0.0} s after publishing stopped"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  backlog drain rate  {drainRate,10:N0} events/s (consumer capacity once publishing stopped, {drainedEvents:N0} events)"));
+        Console.WriteLine(double.IsNaN(drainRate)
+            ? string.Create(CultureInfo.InvariantCulture, $"  backlog drain rate           - (no backlog to drain: {drainedEvents:N0} events after publishing stopped)")
+            : string.Create(CultureInfo.InvariantCulture, $"  backlog drain rate  {drainRate,10:N0} events/s (consumer capacity once publishing stopped, {drainedEvents:N0} events)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  recorder, no bus    {direct,10:N0} events/s (the consumers' recorder called directly with batches of {NodeReportBatches.MessageLimit}: classification, inline status projection)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  plain Marten append {plain,10:N0} events/s (same events, {writers} writers, batches of 1,000, no projection, no bus)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ratio               {rateAppended / plain,10:P0} of plain append"));
