@@ -9,7 +9,7 @@ using static Conjur.EventSourced.Tests.Unit.ClusterStatus.NodeReports;
 
 namespace Conjur.EventSourced.Tests.Unit.EventStore;
 
-/// <summary>The pure rules of the event store: raw or state change, failover readiness, query times, node history in words.</summary>
+/// <summary>The pure rules of the event store: sample or state change, failover readiness, query times, node history in words.</summary>
 public class EventStoreLogicTests
 {
     private static NodeStatus Status(params INodeEvent[] events) => events.Aggregate((NodeStatus?)null, NodeStatusProjection.Evolve)!;
@@ -24,6 +24,24 @@ public class EventStoreLogicTests
         NodeReportClassifier.IsStateChange(healthy, Heartbeat("node2", 2, healthy: false)).ShouldBeTrue("unhealthy");
         NodeReportClassifier.IsStateChange(healthy, Heartbeat("node2", 2, NodeRoles.Master)).ShouldBeTrue("role");
         NodeReportClassifier.IsStateChange(healthy, Heartbeat("node2", 1, agent: Guid.NewGuid())).ShouldBeTrue("a restarted agent");
+    }
+
+    [Fact]
+    public void ASample_FoldsIntoTheStatusAsTheSameReportWould_AndIsNotNewerTwice()
+    {
+        var before = Status(Heartbeat("node1", 1, NodeRoles.Master), Lag("node1", 1, NodeRoles.Master, replicas: [Replica("node2", "sync")]));
+        var heartbeat = Heartbeat("node1", 2, NodeRoles.Master);
+        var lag = Lag("node1", 2, NodeRoles.Master, lagBytes: 4096, replicas: [Replica("node2", "sync")]);
+
+        heartbeat.AsSample().ShouldBeOfType<HeartbeatSampled>();
+        lag.AsSample().ShouldBeOfType<ReplicationLagSampled>();
+        NodeStatusProjection.Evolve(before, heartbeat.AsSample()).ShouldBe(NodeStatusProjection.Evolve(before, heartbeat));
+        var afterLag = NodeStatusProjection.Evolve(before, lag.AsSample());
+        afterLag.ShouldBe(NodeStatusProjection.Evolve(before, lag));
+        afterLag.LagBytes.ShouldBe(4096);
+        NodeEventOrder.IsNew(afterLag, lag).ShouldBeFalse("the same report, whichever type it was stored as");
+        NodeReportClassifier.IsStateChange(afterLag, Lag("node1", 3, NodeRoles.Master, timeline: 2, replicas: [Replica("node2", "sync")]).AsSample())
+            .ShouldBeTrue("the classifier judges the fields, not the type");
     }
 
     [Fact]
