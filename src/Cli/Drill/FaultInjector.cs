@@ -12,9 +12,6 @@ public sealed record FaultTarget(string Node, int? AgentPid, int? PostgresPid);
 /// <summary>Injects a <see cref="FaultKind"/> into the master and, for a freeze, undoes it at the end of the run.</summary>
 public static class FaultInjector
 {
-    private const int SigStop = 19;
-    private const int SigCont = 18;
-
     /// <summary>
     /// The master's agent and postmaster PIDs: from the agent's <c>/info</c>, else from the pid files the
     /// launcher and Postgres write. A PID that is not a live process is dropped (never signal a stranger).
@@ -57,7 +54,7 @@ public static class FaultInjector
                 Daemon.Kill(target.PostgresPid!.Value);
                 return null;
             case FaultKind.Freeze:
-                Daemon.Signal(target.AgentPid!.Value, SigStop);
+                Daemon.Signal(target.AgentPid!.Value, Daemon.SigStop);
                 return null;
             case FaultKind.Switchover:
                 return await controlPlane.SwitchoverAsync(to!, ct);
@@ -68,7 +65,7 @@ public static class FaultInjector
 
     /// <summary>Undoes what can be undone: a frozen agent is resumed. Killed processes stay dead (re-enrolment brings the node back).</summary>
     public static bool Release(FaultKind fault, FaultTarget target) =>
-        fault == FaultKind.Freeze && target.AgentPid is { } pid && Daemon.Signal(pid, SigCont);
+        fault == FaultKind.Freeze && target.AgentPid is { } pid && Daemon.Signal(pid, Daemon.SigCont);
 
     private static int? Int(JsonElement? e, string name) =>
         e is { ValueKind: JsonValueKind.Object } v && v.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.Number ? p.GetInt32() : null;

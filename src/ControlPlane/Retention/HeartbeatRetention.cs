@@ -37,7 +37,7 @@ public sealed class HeartbeatRetention(
 
         var perNode = new List<(string Stream, long Heartbeats, long Lags, DateTimeOffset First, DateTimeOffset Last, long MaxSequence)>();
         await using (var summary = database.CreateCommand(
-            $"select stream_id, count(*) filter (where type like 'heartbeat_%'), count(*) filter (where type like 'replication_lag_%'), min(timestamp), max(timestamp), max(seq_id) from {schema}.mt_events where {RawFilter} group by stream_id"))
+            $"select stream_id, count(*) filter (where type in ('heartbeat_sampled', 'heartbeat_recorded')), count(*) filter (where type in ('replication_lag_sampled', 'replication_lag_recorded')), min(timestamp), max(timestamp), max(seq_id) from {schema}.mt_events where {RawFilter} group by stream_id"))
         {
             Bind(summary, cutoff);
             summary.CommandTimeout = 600;

@@ -14,6 +14,10 @@ public static partial class Daemon
     private const int SigTerm = 15;
     private const int SigKill = 9;
 
+    /// <summary>Freezes a process (the drill's and the tests' "frozen agent"); <see cref="SigCont"/> thaws it.</summary>
+    public const int SigStop = 19;
+    public const int SigCont = 18;
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int SysKill(int pid, int sig);
 

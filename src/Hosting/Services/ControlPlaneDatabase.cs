@@ -22,12 +22,12 @@ public sealed class ControlPlaneDatabase(ClusterConfig config)
     /// 30 s a command: a control plane restarted under load (the test suite runs two clusters at once, load
     /// average 30 on two cores) also drains the heartbeats queued while it was away, and with 5 s its own
     /// connections timed out during authentication for a minute, failing every request and saga step.
-    /// </summary>
     /// <para>
     /// Auto-prepare: Marten's appends and upserts are the same few statements over and over, and unprepared
     /// each one was parsed and planned again (under ingest load, parsing and planning showed in a profile of
     /// Postgres); Npgsql prepares a statement on a connection once it has run twice there.
     /// </para>
+    /// </summary>
     public string ConnectionString => new NpgsqlConnectionStringBuilder(
         PostgresTools.ConnectionString(config, config.ControlPlane.Host, config.ControlPlane.PostgresPort, Database, 15,
             pooling: true, applicationName: "conjur-controlplane", commandTimeoutSeconds: 30))

@@ -2,6 +2,7 @@ using Conjur.EventSourced.Contracts.Failover;
 using Conjur.EventSourced.Contracts.Nodes;
 using Conjur.EventSourced.Hosting.Etcd;
 using Conjur.EventSourced.Hosting.Messaging;
+using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Hosting.Topology;
 using Conjur.EventSourced.NodeAgent.Ha;
 using Conjur.EventSourced.NodeAgent.Postgres;
@@ -230,11 +231,14 @@ public sealed class FailoverRace(
     /// </summary>
     private async Task<PostgresState> CatchUpAsync(CatchUpPlan plan, PostgresState pg, CancellationToken ct)
     {
-        var until = plan.StartedAt + CatchUpBound;
-        while (pg.Running && pg.Received < plan.Target && DateTimeOffset.UtcNow < until)
+        var left = plan.StartedAt + CatchUpBound - DateTimeOffset.UtcNow;
+        if (pg.Running && pg.Received < plan.Target && left > TimeSpan.Zero)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(10), ct);
-            pg = await probe.ProbeAsync(ct);
+            await Wait.UntilAsync(async c =>
+            {
+                pg = await probe.ProbeAsync(c);
+                return !pg.Running || pg.Received >= plan.Target;
+            }, left, TimeSpan.FromMilliseconds(10), ct);
         }
         _catchUp = plan with { Over = true };
         var took = (DateTimeOffset.UtcNow - plan.StartedAt).TotalMilliseconds;
@@ -254,17 +258,20 @@ public sealed class FailoverRace(
     /// <summary>After the reload that removed the upstream, the WAL receiver takes a moment to stop; wait for it (bounded) so the reported position is final.</summary>
     private async Task<PostgresState> WaitUntilDetachedAsync(PostgresState pg, CancellationToken ct)
     {
-        var until = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1);
-        while (pg.Running && pg.ReceiverStatus is "streaming" or "starting" or "waiting" && DateTimeOffset.UtcNow < until)
+        static bool Detached(PostgresState s) => !s.Running || s.ReceiverStatus is not ("streaming" or "starting" or "waiting");
+        if (!Detached(pg))
         {
-            await Task.Delay(Poll, ct);
-            pg = await probe.ProbeAsync(ct);
+            await Wait.UntilAsync(async c =>
+            {
+                pg = await probe.ProbeAsync(c);
+                return Detached(pg);
+            }, TimeSpan.FromSeconds(1), Poll, ct);
         }
         return pg;
     }
 
     public static NodeStatusRecord StatusFor(PostgresState pg, long? term) =>
         new(pg.InRecovery ? NodeRoles.Standby : NodeRoles.Master, pg.Running, pg.InRecovery, pg.Timeline, pg.Position,
-            pg.ReceivePosition is { } r ? Math.Max(r, pg.ReplayPosition ?? 0) : pg.ReplayPosition, pg.ReplayPosition, pg.ObservedAt,
+            pg.ReceivePosition is null && pg.ReplayPosition is null ? null : pg.Received, pg.ReplayPosition, pg.ObservedAt,
             SyncStandby: pg.Replicas.FirstOrDefault(x => x.SyncState == "sync")?.NodeId, Term: term);
 }

@@ -24,8 +24,6 @@ namespace Conjur.EventSourced.Tests.Integration.Audit;
 [Collection("clusters-b")]
 public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITestOutputHelper output) : IClassFixture<MasterWithFollowerForAudit>, IDisposable
 {
-    private const int SigStop = 19;
-    private const int SigCont = 18;
     private const string Canary = "s3cr3t-canary-value";
 
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
@@ -60,7 +58,7 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
         var haproxy = cluster.Launcher.LoadBalancer.Pid() ?? throw new InvalidOperationException("haproxy is not running");
         int authentications = 0, fetches = 0;
         var clock = Stopwatch.StartNew();
-        Daemon.Signal(haproxy, SigStop).ShouldBeTrue();
+        Daemon.Signal(haproxy, Daemon.SigStop).ShouldBeTrue();
         try
         {
             // A client of the follower: authenticate, then fetch, again and again, while the master is out of reach.
@@ -80,7 +78,7 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
         }
         finally
         {
-            Daemon.Signal(haproxy, SigCont);
+            Daemon.Signal(haproxy, Daemon.SigCont);
         }
         var produced = authentications + fetches;
         var reconnected = Stopwatch.StartNew();
@@ -108,7 +106,7 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
     {
         var before = await ShippedAndStoredAsync(cluster.Follower);
         var haproxy = cluster.Launcher.LoadBalancer.Pid() ?? throw new InvalidOperationException("haproxy is not running");
-        Daemon.Signal(haproxy, SigStop).ShouldBeTrue();
+        Daemon.Signal(haproxy, Daemon.SigStop).ShouldBeTrue();
         try
         {
             await ProduceAsync(cluster.Follower, 50);
@@ -126,7 +124,7 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
         }
         finally
         {
-            Daemon.Signal(haproxy, SigCont);
+            Daemon.Signal(haproxy, Daemon.SigCont);
         }
         await Wait.ForAsync("the follower's audit queue to drain", async c => await QueueDepthAsync(cluster.Follower, c) == 0,
             TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250));
