@@ -31,6 +31,7 @@ try
     _ = config.RabbitMqPassword();
     // The secrets API's data key: without it no stored value can be read, so refuse to start.
     _ = config.DataKey();
+    _ = config.EtcdNodeCredentials(node.Id);
 }
 catch (ConfigurationException e)
 {
@@ -47,7 +48,7 @@ builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSe
 builder.Services.AddSingleton(config);
 builder.Services.AddSingleton(node);
 builder.Services.AddSingleton(new ClusterKeys(config));
-builder.Services.AddSingleton(_ => new EtcdSession(config.Etcd.Endpoints));
+builder.Services.AddSingleton(_ => new EtcdSession(config.Etcd.Endpoints, credentials: config.EtcdNodeCredentials(node.Id)));
 builder.Services.AddSingleton(new NodeState(new NodeSnapshot { NodeId = node.Id, Role = node.Role.ToString().ToLowerInvariant(), Async = node.Async }));
 builder.Services.AddSingleton<AgentMetrics>();
 builder.Services.AddConjurTelemetry(config, "conjur-agent", node.Id, m => m.AddPrometheusExporter());

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Conjur.EventSourced.Cli.ControlPlaneApi;
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Cluster;
 using Conjur.EventSourced.Hosting.Etcd;
 using Conjur.EventSourced.Hosting.Messaging;
@@ -31,7 +32,7 @@ public sealed class DrillRun(ClusterLauncher launcher, DrillOptions options, Act
     {
         var clock = Stopwatch.StartNew();
         var keys = new ClusterKeys(Config);
-        using var etcd = new EtcdSession(Config.Etcd.Endpoints, TimeSpan.FromSeconds(1));
+        using var etcd = new EtcdSession(Config.Etcd.Endpoints, TimeSpan.FromSeconds(1), Config.EtcdOperatorCredentials());
         using var controlPlane = new ControlPlaneClient(Config);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var timeline = new EtcdTimeline(etcd, keys, clock);

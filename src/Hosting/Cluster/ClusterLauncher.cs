@@ -123,7 +123,8 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
     private async Task<IReadOnlyDictionary<string, MemberRecord>> StartEtcdAndSeedAsync(CancellationToken ct)
     {
         await Etcd.StartAsync(ct);
-        using var etcd = new EtcdSession(config.Etcd.Endpoints, TimeSpan.FromSeconds(3));
+        await new EtcdAuthSetup(config).EnsureAsync(ct);
+        using var etcd = new EtcdSession(config.Etcd.Endpoints, TimeSpan.FromSeconds(3), config.EtcdRootCredentials());
         if (await Membership.SeedOnceAsync(etcd, config, ct))
         {
             _progress("seeded cluster membership in etcd");

@@ -32,7 +32,7 @@ public sealed class EtcdPrefixWatch(EtcdSession etcd, string prefix)
             {
                 return;
             }
-            catch (Exception e) when (e is RpcException or EtcdUnavailableException or IOException or ObjectDisposedException or HttpRequestException)
+            catch (Exception e) when (e is RpcException or EtcdUnavailableException or EtcdAuthenticationException or IOException or ObjectDisposedException or HttpRequestException)
             {
                 etcd.MoveToNextEndpoint();
             }
@@ -55,7 +55,7 @@ public sealed class EtcdPrefixWatch(EtcdSession etcd, string prefix)
 
     private async Task WatchFromAsync(Func<IReadOnlyList<Mvccpb.Event>?, Task> onChange, CancellationToken ct)
     {
-        using var call = new Watch.WatchClient(etcd.StreamInvoker()).Watch(cancellationToken: ct);
+        using var call = new Watch.WatchClient(await etcd.StreamInvokerAsync(ct)).Watch(cancellationToken: ct);
         await call.RequestStream.WriteAsync(new WatchRequest
         {
             CreateRequest = new WatchCreateRequest

@@ -1,6 +1,7 @@
 using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Mvccpb;
 
@@ -11,17 +12,30 @@ namespace Conjur.EventSourced.Hosting.Etcd;
 /// loop must never hang on a partitioned etcd) and moves on to the next endpoint when one is
 /// unavailable. dotnet-etcd's generated clients are used directly because single-shot lease renewals
 /// and compare-and-swap transactions need that control.
+/// <para>
+/// With <see cref="EtcdCredentials"/> the session authenticates once and sends the token etcd returned
+/// on every call. etcd refuses a token once it expires and also whenever its user and role store changes
+/// (a node enrolled, a password changed: "revision of auth store is old"), so such a refusal makes the
+/// session authenticate again and repeat the call once; a token is also renewed ahead of its expiry so
+/// an HA cycle rarely pays for it.
+/// </para>
 /// </summary>
 public sealed class EtcdSession : IDisposable
 {
+    /// <summary>How long etcd's tokens live (the launcher's <c>--auth-token ...,ttl=</c>); renewed at half of it.</summary>
+    public static readonly TimeSpan TokenTtl = TimeSpan.FromMinutes(10);
+
     private readonly IReadOnlyList<string> _endpoints;
     private readonly TimeSpan _callTimeout;
+    private readonly EtcdCredentials? _credentials;
+    private readonly SemaphoreSlim _authGate = new(1, 1);
+    private volatile Token? _token;
     private readonly object _gate = new();
     private GrpcChannel _channel;
     private readonly List<GrpcChannel> _retired = [];
     private int _current;
 
-    public EtcdSession(IReadOnlyList<string> endpoints, TimeSpan? callTimeout = null)
+    public EtcdSession(IReadOnlyList<string> endpoints, TimeSpan? callTimeout = null, EtcdCredentials? credentials = null)
     {
         if (endpoints.Count == 0)
         {
@@ -29,10 +43,19 @@ public sealed class EtcdSession : IDisposable
         }
         _endpoints = endpoints;
         _callTimeout = callTimeout ?? TimeSpan.FromSeconds(1);
+        _credentials = credentials;
         _channel = Open(_endpoints[0]);
     }
 
     public string CurrentEndpoint => _endpoints[_current];
+
+    /// <summary>The etcd user this session acts as; null when it is anonymous.</summary>
+    public string? User => _credentials?.User;
+
+    /// <summary>How many times this session has authenticated (each costs etcd a password hash and a raft round).</summary>
+    public int Authentications => _authentications;
+
+    private int _authentications;
 
     private static GrpcChannel Open(string endpoint) => GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
     {
@@ -45,13 +68,30 @@ public sealed class EtcdSession : IDisposable
         },
     });
 
-    /// <summary>A call invoker on the current endpoint, for long-lived streams (watches) that carry no deadline.</summary>
-    public CallInvoker StreamInvoker()
+    /// <summary>
+    /// A call invoker on the current endpoint, for long-lived streams (watches) that carry no deadline, with a
+    /// fresh token. A stream that etcd refuses for its token ends like any broken stream: the caller reads
+    /// again (which authenticates again) and opens a new one.
+    /// </summary>
+    public async Task<CallInvoker> StreamInvokerAsync(CancellationToken ct)
     {
+        await EnsureTokenAsync(ct);
         lock (_gate)
         {
-            return _channel.CreateCallInvoker();
+            return Invoker(_channel);
         }
+    }
+
+    private CallInvoker Invoker(GrpcChannel channel) =>
+        _credentials is null ? channel.CreateCallInvoker() : channel.CreateCallInvoker().Intercept(WithToken);
+
+    private Metadata WithToken(Metadata headers)
+    {
+        if (_token is { } token)
+        {
+            headers.Add("token", token.Value);
+        }
+        return headers;
     }
 
     /// <summary>Moves to the next endpoint after a long-lived stream broke.</summary>
@@ -70,6 +110,92 @@ public sealed class EtcdSession : IDisposable
     /// <summary>Runs a call against the current endpoint, rotating through the others on failure; bounded by one deadline per endpoint.</summary>
     public async Task<T> CallAsync<T>(Func<CallInvoker, CallOptions, Task<T>> call, CancellationToken ct = default)
     {
+        if (_credentials is null)
+        {
+            return await CallAnyEndpointAsync(call, ct);
+        }
+        await EnsureTokenAsync(ct);
+        var used = _token;
+        try
+        {
+            return await CallAnyEndpointAsync(call, ct);
+        }
+        catch (RpcException e) when (IsStaleToken(e))
+        {
+            // Expired, or issued before etcd's users or roles last changed: authenticate again, once.
+            await RenewTokenAsync(used, ct);
+            return await CallAnyEndpointAsync(call, ct);
+        }
+    }
+
+    /// <summary>
+    /// etcd's answers to a token it no longer takes: "invalid auth token" (expired, or unknown to a restarted
+    /// member), "revision of auth store is old", and "user name is empty" (no token reached it).
+    /// </summary>
+    public static bool IsStaleToken(RpcException e) =>
+        e.StatusCode == StatusCode.Unauthenticated
+        || (e.StatusCode == StatusCode.InvalidArgument
+            && (e.Status.Detail.Contains("auth store is old", StringComparison.Ordinal) || e.Status.Detail.Contains("user name is empty", StringComparison.Ordinal)));
+
+    private async Task EnsureTokenAsync(CancellationToken ct)
+    {
+        if (_credentials is null)
+        {
+            return;
+        }
+        var token = _token;
+        if (token is null)
+        {
+            await RenewTokenAsync(null, ct);
+        }
+        else if (token.Age > TokenTtl / 2)
+        {
+            // Still valid for a while: renew it without holding this call up, unless renewal fails, when the
+            // next refusal renews it in the foreground.
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await RenewTokenAsync(token, CancellationToken.None);
+                }
+                catch (Exception e) when (e is RpcException or EtcdUnavailableException or ObjectDisposedException)
+                {
+                }
+            }, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Authenticates unless another caller already replaced <paramref name="stale"/>; one at a time.</summary>
+    private async Task RenewTokenAsync(Token? stale, CancellationToken ct)
+    {
+        await _authGate.WaitAsync(ct);
+        try
+        {
+            if (_token is { } current && !ReferenceEquals(current, stale))
+            {
+                return;
+            }
+            var request = new AuthenticateRequest { Name = _credentials!.User, Password = _credentials.Password };
+            try
+            {
+                var response = await CallAnyEndpointAsync((inv, o) => new Auth.AuthClient(inv).AuthenticateAsync(request, o).ResponseAsync, ct, withToken: false);
+                _token = new Token(response.Token);
+                Interlocked.Increment(ref _authentications);
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.PermissionDenied)
+            {
+                // etcd's own message says why (wrong password, authentication not enabled); the password stays out of it.
+                throw new EtcdAuthenticationException($"etcd refused user '{_credentials.User}': {e.Status.Detail}", e);
+            }
+        }
+        finally
+        {
+            _authGate.Release();
+        }
+    }
+
+    private async Task<T> CallAnyEndpointAsync<T>(Func<CallInvoker, CallOptions, Task<T>> call, CancellationToken ct, bool withToken = true)
+    {
         RpcException? last = null;
         for (var attempt = 0; attempt < _endpoints.Count; attempt++)
         {
@@ -80,7 +206,8 @@ public sealed class EtcdSession : IDisposable
             }
             try
             {
-                return await call(channel.CreateCallInvoker(), new CallOptions(deadline: DateTime.UtcNow + _callTimeout, cancellationToken: ct));
+                var invoker = withToken ? Invoker(channel) : channel.CreateCallInvoker();
+                return await call(invoker, new CallOptions(deadline: DateTime.UtcNow + _callTimeout, cancellationToken: ct));
             }
             catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown
                                          && !ct.IsCancellationRequested)
@@ -184,5 +311,15 @@ public sealed class EtcdSession : IDisposable
             _channel.Dispose();
             _retired.ForEach(c => c.Dispose());
         }
+        _authGate.Dispose();
+    }
+
+    private sealed class Token(string value)
+    {
+        private readonly long _issued = Environment.TickCount64;
+
+        public string Value => value;
+
+        public TimeSpan Age => TimeSpan.FromMilliseconds(Environment.TickCount64 - _issued);
     }
 }

@@ -1,3 +1,4 @@
+using Conjur.EventSourced.Hosting.Etcd;
 using Conjur.EventSourced.Hosting.Topology;
 
 namespace Conjur.EventSourced.Hosting.Security;
@@ -12,6 +13,59 @@ public static class ClusterSecrets
     public static string ReplicationPasswordFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "replication.pw");
     public static string RabbitMqPasswordFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "rabbitmq.pw");
     public static string RabbitMqErlangCookieFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "erlang.cookie");
+
+    /// <summary>A node agent's own credentials (its etcd password, ...): on another host, only this folder goes there.</summary>
+    public static string NodeSecretsDir(this ClusterConfig c, string node) => Path.Combine(c.SecretsDir, "nodes", node);
+
+    /// <summary>The control plane's own credentials.</summary>
+    public static string ControlPlaneSecretsDir(this ClusterConfig c) => Path.Combine(c.SecretsDir, "controlplane");
+
+    /// <summary>What the operator's command-line tool authenticates with.</summary>
+    public static string OperatorSecretsDir(this ClusterConfig c) => Path.Combine(c.SecretsDir, "operator");
+
+    /// <summary>etcd's root password: used by <c>cluster up</c> alone, to seed the members and administer users.</summary>
+    public static string EtcdRootPasswordFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "etcd-root.pw");
+
+    public static string EtcdNodePasswordFile(this ClusterConfig c, string node) => Path.Combine(c.NodeSecretsDir(node), "etcd.pw");
+
+    public static string EtcdOperatorPasswordFile(this ClusterConfig c) => Path.Combine(c.OperatorSecretsDir(), "etcd.pw");
+
+    /// <summary>The key pair etcd signs its auth tokens with (every member needs both files).</summary>
+    public static string EtcdTokenKeyFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "etcd", "token-signing.key");
+
+    public static string EtcdTokenPublicKeyFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "etcd", "token-signing.pub");
+
+    public static EtcdCredentials EtcdRootCredentials(this ClusterConfig c) => new(EtcdAccess.RootUser, Required(c.EtcdRootPasswordFile(), "etcd root password"));
+
+    /// <summary>A node agent's etcd user: a missing password file stops the agent at start, naming the file.</summary>
+    public static EtcdCredentials EtcdNodeCredentials(this ClusterConfig c, string node) =>
+        new(EtcdAccess.NodeUser(c.ClusterId, node), Required(c.EtcdNodePasswordFile(node), $"etcd password of node {node}"));
+
+    public static EtcdCredentials EtcdOperatorCredentials(this ClusterConfig c) =>
+        new(EtcdAccess.OperatorUser(c.ClusterId), Required(c.EtcdOperatorPasswordFile(), "operator's etcd password"));
+
+    /// <summary>Makes every etcd password the topology needs (only <c>cluster up</c> does this); existing ones are kept.</summary>
+    public static void EnsureEtcdPasswords(this ClusterConfig c)
+    {
+        SecretFiles.GetOrCreate(c.EtcdRootPasswordFile());
+        SecretFiles.GetOrCreate(c.EtcdOperatorPasswordFile());
+        foreach (var node in c.Nodes)
+        {
+            SecretFiles.GetOrCreate(c.EtcdNodePasswordFile(node.Id));
+        }
+    }
+
+    private static string Required(string path, string what)
+    {
+        try
+        {
+            return SecretFiles.Read(path);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new ConfigurationException($"the {what} file {path} is missing: 'cluster up' creates it for a new cluster");
+        }
+    }
 
     /// <summary>The 256-bit data key (base64) that encrypts secret values and token signing keys at rest: the operator's to keep.</summary>
     public static string DataKeyFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "data.key");

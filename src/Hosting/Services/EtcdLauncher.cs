@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using Conjur.EventSourced.Hosting.Processes;
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
 
 namespace Conjur.EventSourced.Hosting.Services;
 
 /// <summary>
 /// Runs the cluster's etcd members on one host as daemons, each with its own data folder, log and
-/// pid file, and stops them by PID. Plain http for now: <see cref="Scheme"/> and
+/// pid file, and stops them by PID. Clients authenticate as etcd users (<see cref="EtcdAuthSetup"/>) and get
+/// tokens signed with the cluster's own key pair. Plain http for now: <see cref="Scheme"/> and
 /// <see cref="SecurityArgs"/> are the seam where mutual TLS goes.
 /// </summary>
 public sealed class EtcdLauncher(ClusterConfig config)
@@ -32,6 +34,7 @@ public sealed class EtcdLauncher(ClusterConfig config)
 
     public async Task StartAsync(CancellationToken ct)
     {
+        EtcdAuthSetup.EnsureTokenKeys(config);
         foreach (var member in _etcd.Members)
         {
             if (Daemon.IsRunning(PidFile(member.Name)))
@@ -122,6 +125,14 @@ public sealed class EtcdLauncher(ClusterConfig config)
         return args;
     }
 
-    /// <summary>The mTLS seam: client and peer certificate flags go here, with <see cref="Scheme"/> turning to https.</summary>
-    private static IEnumerable<string> SecurityArgs() => [];
+    /// <summary>
+    /// Signed (JWT) tokens rather than etcd's default "simple" ones: any member verifies them by their
+    /// signature, so a member that restarted still takes the tokens the others issued. The mTLS seam: client
+    /// and peer certificate flags go here too, with <see cref="Scheme"/> turning to https.
+    /// </summary>
+    private IEnumerable<string> SecurityArgs() =>
+    [
+        "--auth-token",
+        $"jwt,pub-key={config.EtcdTokenPublicKeyFile()},priv-key={config.EtcdTokenKeyFile()},sign-method=RS256,ttl={(int)Etcd.EtcdSession.TokenTtl.TotalMinutes}m",
+    ];
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Conjur.EventSourced.Cli.Drill;
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Etcd;
 using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Tests.Fixtures;
@@ -21,7 +22,7 @@ public sealed class DrillPlumbingTests(ClusterForDrills cluster, ITestOutputHelp
     private async Task<string> MasterAsync()
     {
         await ClusterReadiness.WaitHealthyAsync(cluster.Config, Healthy, output.WriteLine, CancellationToken.None);
-        using var etcd = new EtcdSession(cluster.Config.Etcd.Endpoints);
+        using var etcd = new EtcdSession(cluster.Config.Etcd.Endpoints, credentials: cluster.Config.EtcdOperatorCredentials());
         return (await etcd.GetStringAsync(new ClusterKeys(cluster.Config).Leader)).ShouldNotBeNull();
     }
 
@@ -82,7 +83,7 @@ public sealed class DrillPlumbingTests(ClusterForDrills cluster, ITestOutputHelp
     {
         var master = await MasterAsync();
         var keys = new ClusterKeys(cluster.Config);
-        using var etcd = new EtcdSession(cluster.Config.Etcd.Endpoints);
+        using var etcd = new EtcdSession(cluster.Config.Etcd.Endpoints, credentials: cluster.Config.EtcdOperatorCredentials());
         var clock = Stopwatch.StartNew();
         var timeline = new EtcdTimeline(etcd, keys, clock);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Conjur.EventSourced.Cli.Drill;
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Cluster;
 using Conjur.EventSourced.Hosting.Etcd;
 using Conjur.EventSourced.Hosting.Processes;
@@ -29,13 +30,13 @@ public static class FailoverScenario
 
     public static async Task<string?> LeaderAsync(RunningCluster cluster)
     {
-        using var etcd = new EtcdSession(cluster.Config.Etcd.Endpoints);
+        using var etcd = new EtcdSession(cluster.Config.Etcd.Endpoints, credentials: cluster.Config.EtcdOperatorCredentials());
         return await etcd.GetStringAsync(new ClusterKeys(cluster.Config).Leader);
     }
 
     public static async Task<ClusterView> EtcdViewAsync(RunningCluster cluster)
     {
-        using var etcd = new EtcdSession(cluster.Config.Etcd.Endpoints);
+        using var etcd = new EtcdSession(cluster.Config.Etcd.Endpoints, credentials: cluster.Config.EtcdOperatorCredentials());
         var keys = new ClusterKeys(cluster.Config);
         return ClusterView.From(keys, await etcd.GetPrefixAsync(keys.Prefix));
     }
