@@ -65,6 +65,7 @@ builder.Services.AddAudit();
 builder.Services.AddSecrets(config);
 builder.Services.AddSingleton<HeartbeatQueue>();
 builder.Services.AddHostedService<HaLoop>();
+builder.Services.AddHostedService<RoleKeeper>();
 builder.Services.AddHostedService<ClusterWatch>();
 builder.Services.AddHostedService<HeartbeatPublisher>();
 

@@ -31,29 +31,42 @@ public static class PostgresTools
         await SystemUsers.ChownAsync(dataDir, SystemUsers.Postgres, ct);
     }
 
-    public static async Task InitDbAsync(string dataDir, string adminPasswordFile, CancellationToken ct)
+    /// <summary>
+    /// initdb as <c>postgres</c>. With <paramref name="adminPassword"/> the superuser gets it (through a file of a
+    /// private temporary folder that only <c>postgres</c> can read, removed at once, so no file of the state
+    /// folder has to be readable by that user); without one it has none and can log in only where pg_hba allows
+    /// it without a password (the node's local socket, by peer).
+    /// </summary>
+    public static async Task InitDbAsync(string dataDir, string? adminPassword, CancellationToken ct)
     {
         await PrepareDataDirAsync(dataDir, ct);
-        (await CommandRunner.RunAsync(Bin("initdb"),
-            ["-D", dataDir, "-U", ClusterSecrets.PostgresAdminUser, $"--pwfile={adminPasswordFile}",
-             "--auth-local=peer", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--data-checksums"],
-            TimeSpan.FromSeconds(120), runAs: SystemUsers.Postgres, ct: ct)).ThrowOnFailure();
-        await WriteHbaAsync(dataDir, ct);
+        var args = new List<string> { "-D", dataDir, "-U", ClusterSecrets.PostgresAdminUser, "--auth-local=peer", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--data-checksums" };
+        DirectoryInfo? scratch = null;
+        try
+        {
+            if (adminPassword is not null)
+            {
+                scratch = Directory.CreateTempSubdirectory("conjur-initdb-");
+                var pwfile = Path.Combine(scratch.FullName, "pw");
+                SecretFiles.Write(pwfile, adminPassword);
+                await SystemUsers.ChownAsync(scratch.FullName, SystemUsers.Postgres, ct);
+                args.Add($"--pwfile={pwfile}");
+            }
+            (await CommandRunner.RunAsync(Bin("initdb"), args, TimeSpan.FromSeconds(120), runAs: SystemUsers.Postgres, ct: ct)).ThrowOnFailure();
+        }
+        finally
+        {
+            scratch?.Delete(recursive: true);
+        }
         var conf = Path.Combine(dataDir, "postgresql.conf");
         await File.AppendAllTextAsync(conf, $"{Environment.NewLine}include_if_exists = '{ManagedConfFile}'{Environment.NewLine}", ct);
     }
 
-    /// <summary>Loopback clients authenticate with a password (scram); replication only as the replication role.</summary>
-    public static async Task WriteHbaAsync(string dataDir, CancellationToken ct)
+    /// <summary>Writes who may log in how (<c>pg_hba.conf</c>) and, for peer logins, which OS user maps to which role (<c>pg_ident.conf</c>).</summary>
+    public static async Task WriteAccessAsync(string dataDir, string hba, string ident, CancellationToken ct)
     {
-        var hba = new StringBuilder()
-            .AppendLine("# Managed by Conjur.EventSourced: rewritten at every start.")
-            .AppendLine("local   all          all                          peer")
-            .AppendLine($"host    all          {ClusterSecrets.PostgresAdminUser,-12} 127.0.0.1/32     scram-sha-256")
-            .AppendLine($"host    replication  {ClusterSecrets.ReplicationUser,-12} 127.0.0.1/32     scram-sha-256")
-            .AppendLine($"host    all          {ClusterSecrets.ReplicationUser,-12} 127.0.0.1/32     scram-sha-256")
-            .ToString();
         await WriteOwnedAsync(Path.Combine(dataDir, "pg_hba.conf"), hba, ct);
+        await WriteOwnedAsync(Path.Combine(dataDir, "pg_ident.conf"), ident, ct);
     }
 
     /// <summary>Writes the managed settings file; values are quoted as Postgres wants.</summary>
@@ -82,36 +95,92 @@ public static class PostgresTools
         result.ThrowOnFailure();
     }
 
-    /// <summary>Writes the pgpass file every local client and walreceiver uses (mode 0600, owned by postgres: root reads it too).</summary>
+    /// <summary>
+    /// The operator's pgpass (<c>secrets/pgpass</c>): the operator's and the replication role's passwords, for
+    /// tools that run as the agents' and the CLI's user. The folder stays that user's alone (0700): the
+    /// <c>postgres</c> server must never read it, or <c>pg_read_file</c> would hand out the data key.
+    /// </summary>
     public static async Task WritePgPassAsync(ClusterConfig config, CancellationToken ct)
     {
+        await SecureSecretsDirAsync(config, ct);
         var admin = SecretFiles.GetOrCreate(config.PostgresAdminPasswordFile());
         var replication = SecretFiles.GetOrCreate(config.ReplicationPasswordFile());
-        var text = $"*:*:*:{ClusterSecrets.PostgresAdminUser}:{admin}\n*:*:*:{ClusterSecrets.ReplicationUser}:{replication}\n";
+        var operatorPassword = SecretFiles.GetOrCreate(config.OperatorDatabasePasswordFile());
+        var text = $"*:*:*:{ClusterSecrets.OperatorDatabaseUser}:{operatorPassword}\n*:*:*:{ClusterSecrets.ReplicationUser}:{replication}\n"
+            + $"*:*:*:{ClusterSecrets.PostgresAdminUser}:{admin}\n";
         if (!File.Exists(config.PgPassFile) || await File.ReadAllTextAsync(config.PgPassFile, ct) != text)
         {
             SecretFiles.Write(config.PgPassFile, text);
         }
-        await SystemUsers.ChownAsync(config.SecretsDir, SystemUsers.Postgres, ct);
     }
 
-    /// <summary>A libpq DSN for the local administrator that refers to the pgpass file instead of inlining the password.</summary>
-    public static string Dsn(ClusterConfig config, string host, int port, string database = "policy") =>
-        $"host={host} port={port.ToString(CultureInfo.InvariantCulture)} dbname={database} user={ClusterSecrets.PostgresAdminUser} passfile={config.PgPassFile} connect_timeout=3";
+    /// <summary>
+    /// The one credential a node's <c>postgres</c> processes need (the walreceiver, pg_basebackup, pg_rewind): the
+    /// replication password, in a pgpass of the node's own folder owned by <c>postgres</c>. Returns its path.
+    /// </summary>
+    public static async Task<string> WriteReplicationPassFileAsync(ClusterConfig config, string nodeId, CancellationToken ct)
+    {
+        var path = ReplicationPassFile(config, nodeId);
+        var text = $"*:*:*:{ClusterSecrets.ReplicationUser}:{SecretFiles.GetOrCreate(config.ReplicationPasswordFile())}\n";
+        if (!File.Exists(path) || await File.ReadAllTextAsync(path, ct) != text)
+        {
+            SecretFiles.Write(path, text);
+        }
+        await SystemUsers.ChownAsync(path, SystemUsers.Postgres, ct);
+        return path;
+    }
 
-    /// <summary>The Npgsql form of <see cref="Dsn"/>.</summary>
+    public static string ReplicationPassFile(ClusterConfig config, string nodeId) => Path.Combine(config.NodeDir(nodeId), "replication.pgpass");
+
+    /// <summary>Where a node's Postgres puts its socket: beside the data directory (pg_rewind copies the data directory and fails on a socket).</summary>
+    public static string SocketDir(ClusterConfig config, string nodeId) => Path.Combine(config.NodeDir(nodeId), "socket");
+
+    /// <summary>
+    /// The state folder's <c>secrets/</c> belongs to the user the agents and the CLI run as, mode 0700. Earlier
+    /// versions gave it to <c>postgres</c> (for the walreceiver's pgpass): take it back.
+    /// </summary>
+    public static async Task SecureSecretsDirAsync(ClusterConfig config, CancellationToken ct)
+    {
+        Directory.CreateDirectory(config.SecretsDir);
+        await SystemUsers.ReclaimAsync(config.SecretsDir, ct);
+        File.SetUnixFileMode(config.SecretsDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    /// <summary>A libpq DSN for the operator's login that refers to the pgpass file instead of inlining the password.</summary>
+    public static string Dsn(ClusterConfig config, string host, int port, string database = "policy") =>
+        $"host={host} port={port.ToString(CultureInfo.InvariantCulture)} dbname={database} user={ClusterSecrets.OperatorDatabaseUser} passfile={config.PgPassFile} connect_timeout=3";
+
+    /// <summary>The Npgsql form of <see cref="Dsn"/>: the operator's login over TCP, unless <paramref name="user"/> names another role of the pgpass file.</summary>
     public static string ConnectionString(ClusterConfig config, string host, int port, string database = "policy", int timeoutSeconds = 3,
-        bool pooling = false, string? applicationName = null, int? commandTimeoutSeconds = null) =>
+        bool pooling = false, string? applicationName = null, int? commandTimeoutSeconds = null, string user = ClusterSecrets.OperatorDatabaseUser) =>
         new NpgsqlConnectionStringBuilder
         {
             Host = host,
             Port = port,
             Database = database,
-            Username = ClusterSecrets.PostgresAdminUser,
+            Username = user,
             Passfile = config.PgPassFile,
             Timeout = timeoutSeconds,
             CommandTimeout = commandTimeoutSeconds ?? Math.Max(timeoutSeconds, 5),
             // Probes and admin commands open one connection now and then; long-lived services pool.
+            Pooling = pooling,
+            ApplicationName = applicationName,
+        }.ConnectionString;
+
+    /// <summary>
+    /// A login on a node's own Postgres through its local socket, by peer authentication: no password exists for
+    /// it, and only a process of the agent's OS user on that host gets in (as the superuser, or as the secrets role).
+    /// </summary>
+    public static string LocalConnectionString(ClusterConfig config, NodeConfig node, string database, string user, int timeoutSeconds = 3,
+        bool pooling = false, string? applicationName = null, int? commandTimeoutSeconds = null) =>
+        new NpgsqlConnectionStringBuilder
+        {
+            Host = SocketDir(config, node.Id),
+            Port = node.PostgresPort,
+            Database = database,
+            Username = user,
+            Timeout = timeoutSeconds,
+            CommandTimeout = commandTimeoutSeconds ?? Math.Max(timeoutSeconds, 5),
             Pooling = pooling,
             ApplicationName = applicationName,
         }.ConnectionString;

@@ -32,6 +32,16 @@ public static class SystemUsers
         (await CommandRunner.RunAsync("chown", ["-R", $"{user}:{user}", path], TimeSpan.FromSeconds(30), ct: ct)).ThrowOnFailure();
     }
 
+    /// <summary>Gives a folder (and everything in it) back to the user this process runs as, when we are root.</summary>
+    public static async Task ReclaimAsync(string path, CancellationToken ct = default)
+    {
+        if (!IsRoot)
+        {
+            return;
+        }
+        (await CommandRunner.RunAsync("chown", ["-R", "0:0", path], TimeSpan.FromSeconds(30), ct: ct)).ThrowOnFailure();
+    }
+
     /// <summary>
     /// Lets a system user reach its folder inside ours: adds search (not read) permission for others
     /// to <paramref name="path"/>, which a private temp folder (0700) would otherwise deny.

@@ -6,11 +6,25 @@ namespace Conjur.EventSourced.Hosting.Security;
 /// <summary>Where each generated credential of a cluster lives in its state folder.</summary>
 public static class ClusterSecrets
 {
+    /// <summary>
+    /// The superuser. On a node's Postgres it has no password and logs in only on the local socket, as the
+    /// agent's own OS user (peer): the HA supervisor's promotions, reloads and probes. The control plane's
+    /// own Postgres still takes it over TCP with the password in <see cref="PostgresAdminPasswordFile"/>.
+    /// </summary>
     public const string PostgresAdminUser = "conjur";
+
+    /// <summary>The secrets API and the audit trail: no superuser; owns only its own tables in <c>policy</c> and <c>audit</c>; local socket only.</summary>
+    public const string SecretsDatabaseUser = "conjur_secrets";
+
+    /// <summary>The operator's login over TCP (psql through the load balancer, <c>cluster audit</c>, the drill): reads everything, owns only the tables it makes.</summary>
+    public const string OperatorDatabaseUser = "conjur_operator";
+
+    /// <summary>Streaming replication, base backups and pg_rewind's reads of a source: over TCP with a password.</summary>
     public const string ReplicationUser = "replicator";
 
     public static string PostgresAdminPasswordFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "postgres-admin.pw");
     public static string ReplicationPasswordFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "replication.pw");
+    public static string OperatorDatabasePasswordFile(this ClusterConfig c) => Path.Combine(c.OperatorSecretsDir(), "postgres.pw");
     public static string RabbitMqPasswordFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "rabbitmq.pw");
     public static string RabbitMqErlangCookieFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "erlang.cookie");
 

@@ -15,7 +15,6 @@ public static class SecretFiles
         {
             return Read(path);
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         // URL- and conf-safe: no quotes, colons or backslashes to escape in pgpass, rabbitmq.conf or a DSN.
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(bytes)).ToLowerInvariant();
         Write(path, secret);
@@ -33,11 +32,25 @@ public static class SecretFiles
 
     public static void Write(string path, string content)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        CreatePrivateDirectory(Path.GetDirectoryName(path)!);
         var tmp = path + ".tmp";
         File.WriteAllText(tmp, "");
         File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.WriteAllText(tmp, content);
         File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Makes a folder and every missing parent its owner's alone (0700); existing folders keep their mode.</summary>
+    public static void CreatePrivateDirectory(string path)
+    {
+        var missing = new Stack<string>();
+        for (var dir = Path.GetFullPath(path); !Directory.Exists(dir); dir = Path.GetDirectoryName(dir)!)
+        {
+            missing.Push(dir);
+        }
+        while (missing.TryPop(out var dir))
+        {
+            Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
     }
 }

@@ -30,7 +30,7 @@ public sealed class ControlPlaneDatabase(ClusterConfig config)
     /// </summary>
     public string ConnectionString => new NpgsqlConnectionStringBuilder(
         PostgresTools.ConnectionString(config, config.ControlPlane.Host, config.ControlPlane.PostgresPort, Database, 15,
-            pooling: true, applicationName: "conjur-controlplane", commandTimeoutSeconds: 30))
+            pooling: true, applicationName: "conjur-controlplane", commandTimeoutSeconds: 30, user: ClusterSecrets.PostgresAdminUser))
     {
         MaxAutoPrepare = 64,
         AutoPrepareMinUsages = 2,
@@ -41,10 +41,11 @@ public sealed class ControlPlaneDatabase(ClusterConfig config)
         await PostgresTools.WritePgPassAsync(config, ct);
         if (!PostgresTools.IsInitialised(DataDir))
         {
-            await PostgresTools.InitDbAsync(DataDir, config.PostgresAdminPasswordFile(), ct);
+            await PostgresTools.InitDbAsync(DataDir, SecretFiles.Read(config.PostgresAdminPasswordFile()), ct);
         }
         if (Pid() is null)
         {
+            await PostgresTools.WriteAccessAsync(DataDir, Hba, "", ct);
             await PostgresTools.WriteManagedConfAsync(DataDir, new Dictionary<string, string>
             {
                 ["listen_addresses"] = config.ControlPlane.Host,
@@ -60,7 +61,7 @@ public sealed class ControlPlaneDatabase(ClusterConfig config)
             await Daemon.StartAsync(PostgresTools.Bin("postgres"), ["-D", DataDir], LogFile, runAs: SystemUsers.Postgres);
         }
         string Admin(int timeoutSeconds) =>
-            PostgresTools.ConnectionString(config, config.ControlPlane.Host, config.ControlPlane.PostgresPort, "postgres", timeoutSeconds);
+            PostgresTools.ConnectionString(config, config.ControlPlane.Host, config.ControlPlane.PostgresPort, "postgres", timeoutSeconds, user: ClusterSecrets.PostgresAdminUser);
         await Wait.ForAsync("the control plane's postgres to accept connections", async c =>
         {
             await using var conn = new NpgsqlConnection(Admin(1));
@@ -77,6 +78,14 @@ public sealed class ControlPlaneDatabase(ClusterConfig config)
             await create.ExecuteNonQueryAsync(ct);
         }
     }
+
+    /// <summary>The control plane logs in over TCP with the admin's password; nothing else may.</summary>
+    private const string Hba = $"""
+        # Managed by Conjur.EventSourced: rewritten at every start.
+        local   all   all                               peer
+        host    all   {ClusterSecrets.PostgresAdminUser}   127.0.0.1/32   scram-sha-256
+
+        """;
 
     public async Task StopAsync(CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using Conjur.EventSourced.Hosting.Postgres;
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
 using Npgsql;
 using NpgsqlTypes;
@@ -45,7 +46,7 @@ public sealed class AuditDatabase(ClusterConfig config, NodeConfig node) : IAsyn
         """;
 
     private readonly NpgsqlDataSource _source = NpgsqlDataSource.Create(
-        PostgresTools.ConnectionString(config, "127.0.0.1", node.PostgresPort, "audit", timeoutSeconds: 5, pooling: true, applicationName: $"audit-{node.Id}"));
+        PostgresTools.LocalConnectionString(config, node, "audit", ClusterSecrets.SecretsDatabaseUser, timeoutSeconds: 5, pooling: true, applicationName: $"audit-{node.Id}"));
 
     private volatile bool _schemaReady;
 

@@ -1,5 +1,6 @@
 using Conjur.EventSourced.Contracts.Nodes;
 using Conjur.EventSourced.Hosting.Postgres;
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
 using Npgsql;
 
@@ -18,7 +19,7 @@ public sealed class PostgresProbe(ClusterConfig config, NodeConfig node)
     /// </summary>
     public const string CurrentTimeline = "('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int";
 
-    private readonly string _connectionString = PostgresTools.ConnectionString(config, "127.0.0.1", node.PostgresPort, "postgres", timeoutSeconds: 1);
+    private readonly string _connectionString = PostgresTools.LocalConnectionString(config, node, "postgres", ClusterSecrets.PostgresAdminUser, timeoutSeconds: 1);
 
     public string ConnectionString => _connectionString;
 

@@ -99,7 +99,7 @@ public static class PostgresSettings
             $"host={upstreamHost}",
             $"port={upstreamPort.ToString(CultureInfo.InvariantCulture)}",
             $"user={ClusterSecrets.ReplicationUser}",
-            $"passfile={config.PgPassFile}",
+            $"passfile={PostgresTools.ReplicationPassFile(config, node.Id)}",
             $"application_name={node.Id}",
             "connect_timeout=2",
             "keepalives_idle=2 keepalives_interval=1 keepalives_count=2");
@@ -113,6 +113,33 @@ public static class PostgresSettings
         node.StreamsThroughLoadBalancer
             ? (config.LoadBalancer.Host, config.LoadBalancer.PostgresPort)
             : (master.Host, master.PostgresPort);
+
+    /// <summary>The peer map <see cref="Hba"/> names: the OS user the agent runs as may be the superuser or the secrets role, nobody else.</summary>
+    public const string AgentIdentMap = "agent";
+
+    /// <summary>
+    /// Who may log in to a node's Postgres, and how. The superuser and the secrets API only on the local
+    /// socket as the agent's OS user (no password exists for either); over TCP only the replication role (for
+    /// streaming, base backups and pg_rewind's reads) and the operator's role, each with its password.
+    /// Everything else is refused, since pg_hba has no line for it.
+    /// </summary>
+    public static string Hba(string clientCidr = "127.0.0.1/32") => $"""
+        # Managed by Conjur.EventSourced: rewritten at every start.
+        local   all            {ClusterSecrets.PostgresAdminUser}             peer map={AgentIdentMap}
+        local   policy,audit   {ClusterSecrets.SecretsDatabaseUser}     peer map={AgentIdentMap}
+        host    replication    {ClusterSecrets.ReplicationUser}         {clientCidr}   scram-sha-256
+        host    postgres       {ClusterSecrets.ReplicationUser}         {clientCidr}   scram-sha-256
+        host    policy,audit   {ClusterSecrets.OperatorDatabaseUser}    {clientCidr}   scram-sha-256
+
+        """;
+
+    /// <summary>The peer map of <see cref="Hba"/> for the agent's OS user.</summary>
+    public static string Ident(string agentOsUser) => $"""
+        # Managed by Conjur.EventSourced: rewritten at every start.
+        {AgentIdentMap}   {agentOsUser}   {ClusterSecrets.PostgresAdminUser}
+        {AgentIdentMap}   {agentOsUser}   {ClusterSecrets.SecretsDatabaseUser}
+
+        """;
 
     public static string SocketDir(string dataDir) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dataDir))!, "socket");
 

@@ -54,41 +54,34 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
 
     public bool IsRunning => Pid is not null;
 
-    /// <summary>First start of a brand-new cluster: initdb, the replication role and the two Conjur databases.</summary>
+    /// <summary>First start of a brand-new cluster: initdb, the roles of <see cref="PostgresRoles"/> and the two Conjur databases.</summary>
     public async Task BootstrapMasterAsync(CancellationToken ct)
     {
         log.LogInformation("initialising a new master data directory in {DataDir}", DataDir);
         Directory.CreateDirectory(NodeDir);
-        await PostgresTools.WritePgPassAsync(config, ct);
-        await PostgresTools.InitDbAsync(DataDir, config.PostgresAdminPasswordFile(), ct);
+        await PostgresTools.InitDbAsync(DataDir, adminPassword: null, ct);
         // No synchronous standby yet: with one named, these commits would wait for a standby that cannot exist before them.
         await StartAsync(PostgresSettings.ForMaster(config, node, DataDir, LogFile, synchronous: false), ct);
-        var replicationPassword = SecretFiles.GetOrCreate(config.ReplicationPasswordFile());
-        await using var conn = new NpgsqlConnection(LocalAdmin(5));
-        await conn.OpenAsync(ct);
-        foreach (var sql in new[]
-                 {
-                     $"CREATE ROLE {ClusterSecrets.ReplicationUser} WITH REPLICATION LOGIN PASSWORD '{replicationPassword}'",
-                     "CREATE DATABASE policy",
-                     "CREATE DATABASE audit",
-                 })
-        {
-            await using var cmd = new NpgsqlCommand(sql, conn);
-            await cmd.ExecuteNonQueryAsync(ct);
-        }
-        log.LogInformation("master initialised: databases policy and audit, role {Role}", ClusterSecrets.ReplicationUser);
+        await EnsureRolesAsync(ct);
+        log.LogInformation("master initialised: databases {Databases}, roles {Roles}", string.Join(", ", PostgresRoles.Databases),
+            string.Join(", ", ClusterSecrets.SecretsDatabaseUser, ClusterSecrets.ReplicationUser, ClusterSecrets.OperatorDatabaseUser));
     }
+
+    /// <summary>Makes or brings up to date the database roles and their rights; on the master only (replicas follow by replication).</summary>
+    public Task EnsureRolesAsync(CancellationToken ct) =>
+        PostgresRoles.EnsureAsync(db => PostgresTools.LocalConnectionString(config, node, db, ClusterSecrets.PostgresAdminUser, timeoutSeconds: 5, commandTimeoutSeconds: 30),
+            SecretFiles.GetOrCreate(config.ReplicationPasswordFile()), SecretFiles.GetOrCreate(config.OperatorDatabasePasswordFile()), ct);
 
     /// <summary>Clones this node from its upstream; the caller retries while the upstream is not there yet.</summary>
     public async Task CloneAsync(string host, int port, CancellationToken ct)
     {
         log.LogInformation("cloning from {Host}:{Port} with pg_basebackup", host, port);
         Directory.CreateDirectory(NodeDir);
-        await PostgresTools.WritePgPassAsync(config, ct);
-        await PostgresTools.BaseBackupAsync(DataDir, host, port, config.PgPassFile, ct);
-        await PostgresTools.WriteHbaAsync(DataDir, ct);
+        await PostgresTools.BaseBackupAsync(DataDir, host, port, await ReplicationPassFileAsync(ct), ct);
         log.LogInformation("cloned from {Host}:{Port}", host, port);
     }
+
+    private Task<string> ReplicationPassFileAsync(CancellationToken ct) => PostgresTools.WriteReplicationPassFileAsync(config, node.Id, ct);
 
     /// <summary>Writes the settings and starts the postmaster; returns once it accepts connections (bounded).</summary>
     public async Task StartAsync(IReadOnlyDictionary<string, string> settings, CancellationToken ct)
@@ -99,12 +92,17 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
             return;
         }
         await PostgresTools.WriteManagedConfAsync(DataDir, settings, ct);
+        // Rewritten at every start: a clone or a rewind copies the source's files, and an older version's are looser.
+        await PostgresTools.WriteAccessAsync(DataDir, PostgresSettings.Hba(), PostgresSettings.Ident(Environment.UserName), ct);
+        await ReplicationPassFileAsync(ct);
         await SetStandbySignalAsync(settings.ContainsKey("primary_conninfo"), ct);
         var sockets = PostgresSettings.SocketDir(DataDir);
         Directory.CreateDirectory(sockets);
         await SystemUsers.ChownAsync(sockets, SystemUsers.Postgres, ct);
         if (TryAdoptRunning())
         {
+            // A postmaster that outlived its agent reads the access files again (SIGHUP: a reload).
+            Daemon.Signal(Pid!.Value, 1);
             return;
         }
         var child = Daemon.StartChild(PostgresTools.Bin("postgres"), ["-D", DataDir], LogFile, SystemUsers.Postgres);
@@ -151,9 +149,9 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
         await WaitUntilStoppedAsync(TimeSpan.FromSeconds(10), ct);
     }
 
-    /// <summary>This node's own Postgres, as the admin, on the maintenance database; the connect timeout in seconds.</summary>
+    /// <summary>This node's own Postgres, as the superuser on its local socket, on the maintenance database; the connect timeout in seconds.</summary>
     private string LocalAdmin(int timeoutSeconds) =>
-        PostgresTools.ConnectionString(config, "127.0.0.1", node.PostgresPort, "postgres", timeoutSeconds);
+        PostgresTools.LocalConnectionString(config, node, "postgres", ClusterSecrets.PostgresAdminUser, timeoutSeconds);
 
     /// <summary>
     /// A checkpoint while the master still serves: the shutdown checkpoint of a switchover's clean stop then
@@ -233,13 +231,15 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
         {
             throw new InvalidOperationException("pg_rewind needs a stopped server");
         }
-        var sourceTimeline = await CheckpointOnCurrentTimelineAsync(host, port, ct);
+        var passFile = await ReplicationPassFileAsync(ct);
+        var sourceTimeline = await CheckpointOnCurrentTimelineAsync(host, port, passFile, ct);
         log.LogInformation("pg_rewind from {Host}:{Port} (timeline {Timeline})", host, port, sourceTimeline);
+        // As the replication role: pg_rewind needs only the file functions PostgresRoles grants it, not a superuser.
+        var source = $"host={host} port={port.ToString(System.Globalization.CultureInfo.InvariantCulture)} dbname=postgres user={ClusterSecrets.ReplicationUser} passfile={passFile} connect_timeout=3";
         var result = await CommandRunner.RunAsync(PostgresTools.Bin("pg_rewind"),
-            ["--target-pgdata", DataDir, "--source-server", PostgresTools.Dsn(config, host, port, "postgres")],
+            ["--target-pgdata", DataDir, "--source-server", source],
             TimeSpan.FromMinutes(5), runAs: SystemUsers.Postgres, ct: ct);
         result.ThrowOnFailure();
-        await PostgresTools.WriteHbaAsync(DataDir, ct);
     }
 
     /// <summary>
@@ -249,9 +249,11 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
     /// master (seen 2026-11-27: a re-enrolment half a second after a promotion). So checkpoint the source
     /// first when it has not; returns its current timeline.
     /// </summary>
-    private async Task<int> CheckpointOnCurrentTimelineAsync(string host, int port, CancellationToken ct)
+    private async Task<int> CheckpointOnCurrentTimelineAsync(string host, int port, string passFile, CancellationToken ct)
     {
-        await using var conn = new NpgsqlConnection(PostgresTools.ConnectionString(config, host, port, "postgres", commandTimeoutSeconds: 120));
+        // The replication role holds pg_checkpoint: no superuser crosses the network.
+        await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(
+            PostgresTools.ConnectionString(config, host, port, "postgres", commandTimeoutSeconds: 120, user: ClusterSecrets.ReplicationUser)) { Passfile = passFile }.ConnectionString);
         await conn.OpenAsync(ct);
         async Task<(int Checkpointed, int Current)> ReadAsync()
         {

@@ -26,3 +26,7 @@ public sealed class MasterWithFollowerForBrokerOutage(IMessageSink sink)
 
 /// <summary>A cluster whose synchronous standby is made to fall behind the other just before the master dies.</summary>
 public sealed class ClusterForSyncStandbyBehind(IMessageSink sink) : RunningCluster(sink, 29600);
+
+/// <summary>A master and a follower whose credentials, files and database roles an attacker on the host tries.</summary>
+public sealed class MasterWithFollowerForLeastPrivilege(IMessageSink sink)
+    : RunningCluster(sink, 19800, [("node1", NodeRole.Master, false), ("node2", NodeRole.Follower, false)]);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Conjur.EventSourced.Cli.Commands;
 using Conjur.EventSourced.Hosting.Cluster;
 using Conjur.EventSourced.Hosting.Postgres;
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
 using Npgsql;
 using Xunit.Abstractions;
@@ -69,8 +70,13 @@ public abstract class RunningCluster : IAsyncLifetime
     public string LoadBalancerConnectionString(string database = "policy") =>
         PostgresTools.ConnectionString(Config, Config.LoadBalancer.Host, Config.LoadBalancer.PostgresPort, database);
 
+    /// <summary>The operator's login (TCP, password) on one node's Postgres.</summary>
     public string NodeConnectionString(string node, string database = "policy") =>
         PostgresTools.ConnectionString(Config, Node(node).Host, Node(node).PostgresPort, database);
+
+    /// <summary>The superuser on one node's local socket, as the agents log in (peer: the tests run as the agents' OS user).</summary>
+    public string NodeAdminConnectionString(string node, string database = "postgres") =>
+        PostgresTools.LocalConnectionString(Config, Node(node), database, ClusterSecrets.PostgresAdminUser);
 
     public async Task<int> ExecuteAsync(string connectionString, string sql)
     {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Conjur.EventSourced.Hosting.Postgres;
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
 using Conjur.EventSourced.NodeAgent.Secrets.Crypto;
 using Conjur.EventSourced.NodeAgent.Secrets.Policy;
@@ -31,7 +32,8 @@ public sealed class SecretsStore : IAsyncDisposable
     public SecretsStore(ClusterConfig config, NodeConfig node, DataCipher cipher)
     {
         _cipher = cipher;
-        var cs = PostgresTools.ConnectionString(config, "127.0.0.1", node.PostgresPort, "policy", timeoutSeconds: 3, pooling: true, applicationName: "secrets-api");
+        // The secrets role on the local socket: no superuser, so no database login can read a file of this host.
+        var cs = PostgresTools.LocalConnectionString(config, node, "policy", ClusterSecrets.SecretsDatabaseUser, timeoutSeconds: 3, pooling: true, applicationName: "secrets-api");
         _db = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(cs) { MaxPoolSize = 40, CommandTimeout = 10 }.ConnectionString).Build();
     }
 

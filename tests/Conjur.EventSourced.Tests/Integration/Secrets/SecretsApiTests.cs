@@ -142,7 +142,7 @@ public sealed class SecretsApiTests(ClusterWithSecrets cluster, ITestOutputHelpe
         await lb.SetSecretAsync(admin, Account, "atrest/key", Encoding.UTF8.GetBytes(value), ct);
         (await lb.FetchAsync(admin, Account, "atrest/key", ct)).Value.ShouldBe(Encoding.UTF8.GetBytes(value));
         // The data files, not only the WAL, should hold the row.
-        await cluster.ExecuteAsync(cluster.NodeConnectionString(cluster.Config.Nodes[0].Id, "postgres"), "CHECKPOINT");
+        await cluster.ExecuteAsync(cluster.NodeAdminConnectionString(cluster.Config.Nodes[0].Id), "CHECKPOINT");
 
         // Every row of every table of the policy database, as text.
         var rows = new StringBuilder();

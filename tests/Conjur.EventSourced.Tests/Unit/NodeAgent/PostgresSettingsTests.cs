@@ -1,3 +1,5 @@
+using Conjur.EventSourced.Hosting.Postgres;
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
 using Conjur.EventSourced.NodeAgent.Health;
 using Conjur.EventSourced.NodeAgent.Postgres;
@@ -35,7 +37,8 @@ public sealed class PostgresSettingsTests
         var s = PostgresSettings.ForReplica(Config, Config.Node("node2"), "/d", "/l", "127.0.0.1", 5432);
 
         s["primary_conninfo"].ShouldContain("application_name=node2");
-        s["primary_conninfo"].ShouldContain($"passfile={Config.PgPassFile}");
+        s["primary_conninfo"].ShouldContain($"passfile={PostgresTools.ReplicationPassFile(Config, "node2")}");
+        s["primary_conninfo"].ShouldNotContain(Config.SecretsDir);
         s["primary_conninfo"].ShouldNotContain("password=");
         s["recovery_target_timeline"].ShouldBe("latest");
     }
@@ -55,4 +58,28 @@ public sealed class PostgresSettingsTests
     {
         HealthEndpoints.Lsn(position).ShouldBe(expected);
     }
+
+    private static List<string[]> HbaLines() =>
+        PostgresSettings.Hba().Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+
+    [Fact]
+    public void Hba_SuperuserAndSecretsRoleLogInOnlyOnTheLocalSocketByPeer() =>
+        HbaLines().Where(l => l[2] is ClusterSecrets.PostgresAdminUser or ClusterSecrets.SecretsDatabaseUser)
+            .ShouldAllBe(l => l[0] == "local" && l[3] == "peer" && l[4] == $"map={PostgresSettings.AgentIdentMap}");
+
+    [Fact]
+    public void Hba_OverTcpOnlyTheReplicationAndOperatorRoles_WithAPassword() =>
+        HbaLines().Where(l => l[0] != "local")
+            .ShouldAllBe(l => (l[2] == ClusterSecrets.ReplicationUser || l[2] == ClusterSecrets.OperatorDatabaseUser) && l[l.Length - 1] == "scram-sha-256");
+
+    [Fact]
+    public void Hba_ReplicationRoleReachesNeitherPolicyNorAudit() =>
+        HbaLines().Where(l => l[2] == ClusterSecrets.ReplicationUser).ShouldAllBe(l => l[1] == "replication" || l[1] == "postgres");
+
+    [Fact]
+    public void Ident_MapsOnlyTheAgentsOsUser_ToTheSuperuserAndTheSecretsRole() =>
+        PostgresSettings.Ident("root").Split('\n').Where(l => l.Trim().Length > 0 && !l.StartsWith('#'))
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Select(l => (l[0], l[1], l[2]))
+            .ShouldBe([(PostgresSettings.AgentIdentMap, "root", ClusterSecrets.PostgresAdminUser), (PostgresSettings.AgentIdentMap, "root", ClusterSecrets.SecretsDatabaseUser)]);
 }

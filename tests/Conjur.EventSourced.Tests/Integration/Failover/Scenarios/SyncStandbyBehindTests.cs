@@ -71,6 +71,6 @@ public sealed class SyncStandbyBehindTests(ClusterForSyncStandbyBehind cluster, 
         var conf = Path.Combine(cluster.Config.NodeDir(node), "pgdata", PostgresTools.ManagedConfFile);
         var lines = (await File.ReadAllLinesAsync(conf)).Select(l => l.StartsWith("primary_conninfo", StringComparison.Ordinal) ? "primary_conninfo = ''" : l);
         await File.WriteAllLinesAsync(conf, lines);
-        await cluster.ExecuteAsync(cluster.NodeConnectionString(node), "SELECT pg_reload_conf()");
+        await cluster.ExecuteAsync(cluster.NodeAdminConnectionString(node), "SELECT pg_reload_conf()");
     }
 }
