@@ -30,7 +30,7 @@ public sealed class OperatorApiAccessTests(ClusterForOperatorAuth cluster, ITest
     private string OperatorStream => $"{cluster.Config.ClusterId}/operator";
 
     /// <summary>Every route that changes the cluster, with a body that would be accepted from the operator.</summary>
-    private IReadOnlyList<(string Path, object Body)> MutatingRoutes(string master, string standby) =>
+    private static IReadOnlyList<(string Path, object Body)> MutatingRoutes(string standby) =>
     [
         ("/api/switchover", new { target = standby }),
         ("/api/promote", new { node = standby, force = true }),
@@ -58,7 +58,7 @@ public sealed class OperatorApiAccessTests(ClusterForOperatorAuth cluster, ITest
         var failovers = await FailoverCountAsync();
         var cookie = credential == "operator-session-cookie" ? await SessionCookieAsync(OperatorToken) : null;
 
-        foreach (var (path, body) in MutatingRoutes(master, standby))
+        foreach (var (path, body) in MutatingRoutes(standby))
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, Url + path) { Content = Json(body) };
             switch (credential)
@@ -89,7 +89,7 @@ public sealed class OperatorApiAccessTests(ClusterForOperatorAuth cluster, ITest
             refused = [.. (await OperatorEventsAsync("operator_request_refused", since)).Where(e => e.GetProperty("reason").GetString() == reason)];
             return refused.Count >= 5;
         }, TimeSpan.FromSeconds(30), Poll);
-        refused.Select(e => e.GetProperty("path").GetString()).ShouldBe(MutatingRoutes(master, standby).Select(r => r.Path), ignoreOrder: true);
+        refused.Select(e => e.GetProperty("path").GetString()).ShouldBe(MutatingRoutes(standby).Select(r => r.Path), ignoreOrder: true);
         refused.ShouldAllBe(e => e.GetProperty("status").GetInt32() == status && e.GetProperty("address").GetString() == "127.0.0.1");
         if (credential == "viewer")
         {
