@@ -1,4 +1,5 @@
 using Conjur.EventSourced.ControlPlane;
+using Conjur.EventSourced.ControlPlane.Access;
 using Conjur.EventSourced.ControlPlane.ClusterHistory;
 using Conjur.EventSourced.ControlPlane.ClusterStatus;
 using Conjur.EventSourced.ControlPlane.Failover;
@@ -22,10 +23,12 @@ using OpenTelemetry.Metrics;
 
 ClusterConfig config;
 string[] rest;
+CredentialStore credentials;
 try
 {
     (config, rest) = ConfigArguments.Load(args);
-    // Fail at start, with the file's name, rather than at the first broker login.
+    // Fail at start, with the file's name, rather than at the first broker login or the first operator request.
+    credentials = CredentialStore.Load(config);
     _ = config.RabbitMqPassword();
 }
 catch (ConfigurationException e)
@@ -54,9 +57,14 @@ services.AddFailover(builder.Configuration);
 services.AddControlPlaneBus(config);
 services.AddControlPlaneHealth();
 services.AddDashboard();
+services.AddApiAccess(credentials, config);
 services.AddConjurTelemetry(config, "conjur-controlplane", "controlplane", m => m.AddPrometheusExporter());
 
 var app = builder.Build();
+// Routing first, so the access check knows the route's kind; then the check, before any route runs.
+app.UseRouting();
+app.UseApiAccess();
+app.MapApiSession();
 app.MapControlPlaneHealth();
 app.MapClusterStatus();
 app.MapNodeHistory();
@@ -68,5 +76,6 @@ app.MapProjections();
 app.MapRetention();
 app.MapDashboard();
 app.MapTelemetry();
+app.VerifyEveryRouteDeclaresAccess();
 await app.RunAsync();
 return 0;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Conjur.EventSourced.Hosting.Cluster;
 using Conjur.EventSourced.Hosting.Postgres;
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
 
 namespace Conjur.EventSourced.Cli.Commands;
@@ -15,7 +16,8 @@ public sealed record StatusReport(
     IReadOnlyList<string> Etcd,
     string Rabbitmq,
     string? Master,
-    IReadOnlyList<NodeStatus> Nodes)
+    IReadOnlyList<NodeStatus> Nodes,
+    OperatorFiles Operator)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -53,7 +55,7 @@ public sealed record StatusReport(
         return new StatusReport(config.ClusterId, config.StateDir, config.ControlPlane.Url,
             new LoadBalancerStatus(lb.Url, $"{lb.Host}:{lb.PostgresPort}", PostgresTools.Dsn(config, lb.Host, lb.PostgresPort), $"http://{lb.Host}:{lb.StatsPort}/stats"),
             config.Etcd.Endpoints, $"amqp://{config.RabbitMq.User}@{config.RabbitMq.Host}:{config.RabbitMq.Port}/{config.RabbitMq.VirtualHost}",
-            master?.Id, nodes);
+            master?.Id, nodes, new OperatorFiles(config.OperatorTokenFile(), config.ViewerTokenFile()));
     }
 
     private static Dictionary<string, string> SyncStates(NodeHealth master)
@@ -82,6 +84,9 @@ public sealed record StatusReport(
     private static int? Int(JsonElement? e, string name) =>
         e is { } v && v.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.Number ? p.GetInt32() : null;
 }
+
+/// <summary>Where the control plane API's tokens are (never the tokens): what the CLI sends, and what to paste into the dashboard.</summary>
+public sealed record OperatorFiles(string TokenFile, string? ViewerTokenFile);
 
 public sealed record LoadBalancerStatus(string Http, string Postgres, string PostgresDsn, string Stats);
 

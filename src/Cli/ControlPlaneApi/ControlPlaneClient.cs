@@ -1,6 +1,8 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
 
 namespace Conjur.EventSourced.Cli.ControlPlaneApi;
@@ -10,8 +12,12 @@ namespace Conjur.EventSourced.Cli.ControlPlaneApi;
 /// sagas' state. Every call is bounded; failures become <see cref="ControlPlaneException"/> with a message
 /// fit for an operator.
 /// </summary>
-public sealed class ControlPlaneClient(string baseUrl, TimeSpan? timeout = null) : IDisposable
+/// <param name="token">The API token sent as <c>Authorization: Bearer</c> on every call; null sends none.</param>
+public sealed class ControlPlaneClient(string baseUrl, TimeSpan? timeout = null, string? token = null) : IDisposable
 {
+    /// <summary>Another credential's token file than the cluster's operator token (a second operator's, say).</summary>
+    public const string TokenFileVariable = "CONJUR_OPERATOR_TOKEN_FILE";
+
     /// <summary>
     /// Reads are bounded by <c>timeout</c> (5 s by default); commands (POST) by at least 30 s: starting a saga
     /// on a control plane that has not run one yet takes seconds on a loaded machine, and a command is never
@@ -22,7 +28,12 @@ public sealed class ControlPlaneClient(string baseUrl, TimeSpan? timeout = null)
     private readonly TimeSpan _readTimeout = timeout ?? TimeSpan.FromSeconds(5);
     private readonly HttpClient _http = new() { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = Timeout.InfiniteTimeSpan };
 
-    public ControlPlaneClient(ClusterConfig config, TimeSpan? timeout = null) : this(config.ControlPlane.Url, timeout) { }
+    /// <summary>The cluster's control plane, with the operator token from the state folder (or <see cref="TokenFileVariable"/>'s file).</summary>
+    public ControlPlaneClient(ClusterConfig config, TimeSpan? timeout = null)
+        : this(config.ControlPlane.Url, timeout, ClusterSecrets.ReadApiToken(TokenFile(config))) { }
+
+    public static string TokenFile(ClusterConfig config) =>
+        Environment.GetEnvironmentVariable(TokenFileVariable) is { Length: > 0 } path ? Path.GetFullPath(path) : config.OperatorTokenFile();
 
     public string BaseUrl => baseUrl;
 
@@ -58,12 +69,16 @@ public sealed class ControlPlaneClient(string baseUrl, TimeSpan? timeout = null)
     /// <summary>GET of any operator API path (with its query string): the JSON as it is.</summary>
     public Task<JsonElement?> GetAsync(string pathAndQuery, CancellationToken ct) => SendAsync(HttpMethod.Get, pathAndQuery.TrimStart('/'), null, ct);
 
-    /// <summary>POST with no body to any operator API path.</summary>
-    public Task<JsonElement?> PostAsync(string pathAndQuery, CancellationToken ct) => SendAsync(HttpMethod.Post, pathAndQuery.TrimStart('/'), null, ct);
+    /// <summary>POST of an empty JSON object to any operator API path (state changes take JSON only).</summary>
+    public Task<JsonElement?> PostAsync(string pathAndQuery, CancellationToken ct) => SendAsync(HttpMethod.Post, pathAndQuery.TrimStart('/'), new { }, ct);
 
     private async Task<JsonElement?> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
         if (body is not null)
         {
             request.Content = JsonContent.Create(body);
@@ -91,9 +106,12 @@ public sealed class ControlPlaneClient(string baseUrl, TimeSpan? timeout = null)
             if (!response.IsSuccessStatusCode)
             {
                 // A bare 404 (no JSON error) is a route this control plane does not serve: say so rather than blame the node.
-                var hint = response.StatusCode == HttpStatusCode.NotFound && string.IsNullOrWhiteSpace(text)
-                    ? $": this control plane has no {method} /{path} (is it older than this CLI?)"
-                    : Detail(text);
+                var hint = response.StatusCode switch
+                {
+                    HttpStatusCode.NotFound when string.IsNullOrWhiteSpace(text) => $": this control plane has no {method} /{path} (is it older than this CLI?)",
+                    HttpStatusCode.Unauthorized when token is null => Detail(text) + " (this client sends no token)",
+                    _ => Detail(text),
+                };
                 throw new ControlPlaneException(
                     $"the control plane refused {method} /{path}: {(int)response.StatusCode} {response.ReasonPhrase}{hint}",
                     response.StatusCode, text);

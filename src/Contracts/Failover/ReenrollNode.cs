@@ -11,4 +11,10 @@ public sealed record ReenrollNode
     public required string ClusterId { get; init; }
     public required string NodeId { get; init; }
     public required string RequestedBy { get; init; }
+
+    /// <summary>
+    /// Added in version 1.2: the client address of the API request, beside <c>RequestedBy</c>, which since then is the
+    /// name of the API credential that asked (e.g. <c>operator</c>); absent (null) from older control planes.
+    /// </summary>
+    public string? RequestedFrom { get; init; }
 }

@@ -1,5 +1,6 @@
 using Marten;
 using Conjur.EventSourced.Hosting.Topology;
+using Conjur.EventSourced.ControlPlane.Access;
 
 namespace Conjur.EventSourced.ControlPlane.ClusterHistory;
 
@@ -34,7 +35,7 @@ public static class GetClusterEvents
 
     public static IEndpointRouteBuilder MapClusterHistory(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/cluster/events", HandleAsync);
+        app.MapGet("/api/cluster/events", HandleAsync).ForViewers();
         return app;
     }
 }

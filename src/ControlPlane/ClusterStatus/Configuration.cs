@@ -1,3 +1,4 @@
+using Conjur.EventSourced.ControlPlane.Access;
 using Conjur.EventSourced.Hosting.Topology;
 using JasperFx.Events.Projections;
 using Marten;
@@ -27,7 +28,7 @@ public static class Configuration
             return when is { } t
                 ? Results.Ok(await Replay.ClusterAt.RebuildAsync(config, session, t, ct))
                 : Results.Ok(await GetCluster.HandleAsync(config, session, clock, ct));
-        });
+        }).ForViewers();
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using Conjur.EventSourced.ControlPlane.Access;
 namespace Conjur.EventSourced.ControlPlane.Dashboard;
 
 /// <summary>
@@ -17,10 +18,10 @@ public static class Configuration
 
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/", () => DashboardAssets.Serve("index.html"));
-        app.MapGet("/dashboard", () => DashboardAssets.Serve("index.html"));
-        app.MapGet("/dashboard/{file}", (string file) => DashboardAssets.Serve(file));
-        app.MapGet("/api/stream", DashboardStream.StreamAsync);
+        app.MapGet("/", (HttpContext http) => DashboardAssets.Serve(http, "index.html")).OpenToAll();
+        app.MapGet("/dashboard", (HttpContext http) => DashboardAssets.Serve(http, "index.html")).OpenToAll();
+        app.MapGet("/dashboard/{file}", (HttpContext http, string file) => DashboardAssets.Serve(http, file)).OpenToAll();
+        app.MapGet("/api/stream", DashboardStream.StreamAsync).ForViewers();
         return app;
     }
 }

@@ -13,12 +13,23 @@ public static class DashboardAssets
         [".svg"] = "image/svg+xml",
     }.ToFrozenDictionary();
 
-    public static IResult Serve(string file)
+    /// <summary>
+    /// The page holds a token in sessionStorage: it loads only its own scripts and styles, talks only to this control
+    /// plane, and may not be framed by another site (clickjacking), which the headers say to the browser.
+    /// </summary>
+    public static IResult Serve(HttpContext http, string file)
     {
         var type = ContentTypes.GetValueOrDefault(Path.GetExtension(file));
         var stream = type is null ? null : typeof(DashboardAssets).Assembly.GetManifestResourceStream("dashboard/" + file);
-        return stream is null
-            ? Results.NotFound(new { error = $"no dashboard file '{file}'" })
-            : Results.Stream(stream, type, enableRangeProcessing: false);
+        if (stream is null)
+        {
+            return Results.NotFound(new { error = $"no dashboard file '{file}'" });
+        }
+        var headers = http.Response.Headers;
+        headers.ContentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+        headers.XFrameOptions = "DENY";
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        return Results.Stream(stream, type, enableRangeProcessing: false);
     }
 }

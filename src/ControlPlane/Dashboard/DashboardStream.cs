@@ -1,3 +1,5 @@
+using Conjur.EventSourced.ControlPlane.Access;
+
 namespace Conjur.EventSourced.ControlPlane.Dashboard;
 
 /// <summary>
@@ -10,9 +12,15 @@ public static class DashboardStream
 {
     public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
-    public static async Task StreamAsync(HttpContext http, DashboardFeed feed)
+    /// <remarks>
+    /// The credential is checked at connect (the access middleware) and again at every write: a stream opened with a
+    /// session cookie ends when the session does, and any stream ends when its credential is rotated. The browser's
+    /// EventSource then reconnects and the page renews its session with the token it keeps.
+    /// </remarks>
+    public static async Task StreamAsync(HttpContext http, DashboardFeed feed, ApiGate gate, TimeProvider clock)
     {
         var ct = http.RequestAborted;
+        var who = OperatorIdentity.Of(http);
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["X-Accel-Buffering"] = "no";
@@ -21,7 +29,7 @@ public static class DashboardStream
         {
             await http.Response.WriteAsync("retry: 2000\n\n", ct);
             await http.Response.Body.FlushAsync(ct);
-            while (!ct.IsCancellationRequested)
+            while (!ct.IsCancellationRequested && gate.StillValid(who, clock.GetUtcNow()))
             {
                 var ready = reader.WaitToReadAsync(ct).AsTask();
                 if (await Task.WhenAny(ready, Task.Delay(KeepAlive, ct)) != ready)

@@ -5,6 +5,7 @@ using Conjur.EventSourced.ControlPlane.Failover.Timeline;
 using JasperFx.Events.Projections;
 using Marten;
 using MassTransit;
+using Conjur.EventSourced.ControlPlane.Access;
 
 namespace Conjur.EventSourced.ControlPlane.Failover;
 
@@ -44,13 +45,13 @@ public static class Configuration
 
     public static IEndpointRouteBuilder MapFailovers(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/failovers", ListFailovers.HandleAsync);
-        app.MapGet("/api/failovers/{id:guid}", GetFailover.HandleAsync);
-        app.MapGet("/api/failovers/timeline", GetFailoverTimeline.ListAsync);
-        app.MapGet("/api/failovers/{id:guid}/timeline", GetFailoverTimeline.OneAsync);
-        app.MapPost("/api/switchover", RequestSwitchover.HandleAsync);
-        app.MapPost("/api/promote", RequestForcedPromotion.HandleAsync);
-        app.MapPost("/api/reenroll", RequestReenroll.HandleAsync);
+        app.MapGet("/api/failovers", ListFailovers.HandleAsync).ForViewers();
+        app.MapGet("/api/failovers/{id:guid}", GetFailover.HandleAsync).ForViewers();
+        app.MapGet("/api/failovers/timeline", GetFailoverTimeline.ListAsync).ForViewers();
+        app.MapGet("/api/failovers/{id:guid}/timeline", GetFailoverTimeline.OneAsync).ForViewers();
+        app.MapPost("/api/switchover", RequestSwitchover.HandleAsync).ForOperators();
+        app.MapPost("/api/promote", RequestForcedPromotion.HandleAsync).ForOperators();
+        app.MapPost("/api/reenroll", RequestReenroll.HandleAsync).ForOperators();
         return app;
     }
 }

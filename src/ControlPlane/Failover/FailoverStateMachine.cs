@@ -224,7 +224,7 @@ public sealed class FailoverStateMachine : MassTransitStateMachine<FailoverState
         // its agent checks in etcd that it still leads, and the step's timeout covers one that died since.
         var master = members.Master ?? members.LastKnownMaster;
         Start(c.Saga, m.ClusterId, FailoverKinds.Switchover, m.RequestedBy, master ?? "", m.Target, term: null,
-            members.Nodes, Now);
+            members.Nodes, Now, m.RequestedFrom);
         // The API checked these already; a request that waited in the queue may find the cluster changed.
         var refusal = master switch
         {
@@ -247,7 +247,7 @@ public sealed class FailoverStateMachine : MassTransitStateMachine<FailoverState
         var m = c.Message;
         var members = await _members.ReadAsync(c.CancellationToken);
         var formerMaster = members.LastKnownMaster is { } last && last != m.NodeId ? last : "";
-        Start(c.Saga, m.ClusterId, FailoverKinds.Forced, m.RequestedBy, formerMaster, m.NodeId, term: null, members.Nodes, Now);
+        Start(c.Saga, m.ClusterId, FailoverKinds.Forced, m.RequestedBy, formerMaster, m.NodeId, term: null, members.Nodes, Now, m.RequestedFrom);
         PromotionRequested(c.Saga, forced: true, Now);
         Expect(c.Saga, FailoverSteps.Promoting, _options.Promoting, Now);
     }

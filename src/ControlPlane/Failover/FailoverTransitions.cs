@@ -10,8 +10,10 @@ namespace Conjur.EventSourced.ControlPlane.Failover;
 /// </summary>
 public static class FailoverTransitions
 {
+    /// <param name="requestedBy">The API credential's name for an operator's request; <c>agent NODE</c> for an automatic failover.</param>
+    /// <param name="requestedFrom">The client address of an operator's request.</param>
     public static void Start(FailoverState s, string clusterId, string kind, string requestedBy, string formerMaster, string candidate,
-        long? term, IEnumerable<string> replicas, DateTimeOffset now)
+        long? term, IEnumerable<string> replicas, DateTimeOffset now, string? requestedFrom = null)
     {
         s.ClusterId = clusterId;
         s.Kind = kind;
@@ -22,7 +24,7 @@ public static class FailoverTransitions
         s.Replicas = [.. replicas.Where(r => r != candidate && r != formerMaster).Distinct()];
         s.StartedAt = now;
         s.Record(new FailoverInitiated(s.CorrelationId, FailoverSteps.Started, candidate,
-            $"{kind} failover requested by {requestedBy}: former master '{formerMaster}', candidate {candidate}, replicas [{string.Join(", ", s.Replicas)}]", now));
+            $"{kind} failover requested by {requestedBy}{(requestedFrom is null ? "" : $" from {requestedFrom}")}: former master '{formerMaster}', candidate {candidate}, replicas [{string.Join(", ", s.Replicas)}]", now));
     }
 
     /// <summary>Sets the deadline of the step now awaited; the new attempt number makes every older timeout stale.</summary>

@@ -21,6 +21,8 @@ public sealed class ProjectedClusterMembers(IDocumentStore store, ClusterConfig 
             .ThenByDescending(s => s.LastHeartbeatAt)
             .Select(s => s.NodeId)
             .FirstOrDefault();
-        return new ClusterMembers(view.Master, lastKnown, [.. view.Nodes.Select(n => n.Id)]);
+        return new ClusterMembers(view.Master, lastKnown, [.. view.Nodes.Select(n => n.Id)],
+            [.. view.Nodes.Where(n => n.Fenced).Select(n => n.Id)],
+            view.Nodes.Where(n => n.Role is not null).ToDictionary(n => n.Id, n => n.Role!));
     }
 }

@@ -1,5 +1,6 @@
 using JasperFx.Events.Projections;
 using Marten;
+using Conjur.EventSourced.ControlPlane.Access;
 
 namespace Conjur.EventSourced.ControlPlane.NodeHistory;
 
@@ -13,7 +14,7 @@ public static class Configuration
 
     public static IEndpointRouteBuilder MapNodeHistoryProjection(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/nodes/{id}/history", GetNodeHistory.HandleAsync);
+        app.MapGet("/api/nodes/{id}/history", GetNodeHistory.HandleAsync).ForViewers();
         return app;
     }
 }

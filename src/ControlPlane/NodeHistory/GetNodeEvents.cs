@@ -1,6 +1,7 @@
 using Conjur.EventSourced.ControlPlane.Heartbeats;
 using Conjur.EventSourced.Hosting.Topology;
 using Marten;
+using Conjur.EventSourced.ControlPlane.Access;
 
 namespace Conjur.EventSourced.ControlPlane.NodeHistory;
 
@@ -30,7 +31,7 @@ public static class GetNodeEvents
 
     public static IEndpointRouteBuilder MapNodeHistory(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/nodes/{id}/events", HandleAsync);
+        app.MapGet("/api/nodes/{id}/events", HandleAsync).ForViewers();
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using Conjur.EventSourced.ControlPlane.Access;
 using Conjur.EventSourced.ControlPlane.Heartbeats;
 using JasperFx.Events.Daemon;
 using Marten;
@@ -27,7 +28,7 @@ public static class Configuration
                     sequence = p.Lifecycle == "inline" ? stats.EventSequenceNumber : progress.FirstOrDefault(s => s.ShardName.StartsWith(p.Name, StringComparison.Ordinal))?.Sequence,
                 }),
             });
-        });
+        }).ForViewers();
         app.MapPost("/api/projections/rebuild", async (string? projection, IProjectionCoordinator coordinator, IDocumentStore store,
             NodeEventRecorder recorder, CancellationToken ct) =>
         {
@@ -39,7 +40,7 @@ public static class Configuration
             var report = await ProjectionRebuild.RunAsync(coordinator.DaemonForMainDatabase(), projection, stats.EventCount, ct);
             await recorder.ForgetCachedStatusAsync(ct);
             return Results.Ok(report);
-        });
+        }).ForOperators();
         return app;
     }
 }

@@ -1,4 +1,5 @@
 using Marten;
+using Conjur.EventSourced.ControlPlane.Access;
 
 namespace Conjur.EventSourced.ControlPlane.Retention;
 
@@ -22,7 +23,7 @@ public static class Configuration
     /// <summary><c>POST /api/retention/apply</c>: one pass now (operators, tests, the storage benchmark).</summary>
     public static IEndpointRouteBuilder MapRetention(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/retention/apply", async (HeartbeatRetention retention, CancellationToken ct) => Results.Ok(await retention.ApplyAsync(ct)));
+        app.MapPost("/api/retention/apply", async (HeartbeatRetention retention, CancellationToken ct) => Results.Ok(await retention.ApplyAsync(ct))).ForOperators();
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using Conjur.EventSourced.ControlPlane.Access;
 using Conjur.EventSourced.ControlPlane.ClusterHistory;
 using Conjur.EventSourced.ControlPlane.ClusterStatus;
 using Conjur.EventSourced.ControlPlane.Failover;
@@ -31,5 +32,6 @@ public static class ControlPlaneStore
         options.AddFailoverDocuments();
         options.AddNodeHistoryProjection();
         options.AddRetentionEvents();
+        options.AddApiAccessEvents();
     }
 }

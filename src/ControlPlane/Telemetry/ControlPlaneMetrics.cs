@@ -23,6 +23,13 @@ public static class ControlPlaneMetrics
         "How long each step of a failover saga took, from the first event of the step to the first of the next.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120] });
 
+    private static readonly Counter<long> Refused = Meter.CreateCounter<long>("conjur.controlplane.api.refused", "{request}",
+        "API requests refused before their route ran, by reason (no-credential, wrong-credential, cookie-not-accepted, viewer-cannot-mutate, " +
+        "not-json, host-not-allowed) and route kind (read, mutate, session).");
+
+    public static void ApiRefused(string reason, Access.RouteKind kind) =>
+        Refused.Add(1, new KeyValuePair<string, object?>("reason", reason), new KeyValuePair<string, object?>("route", kind.ToString().ToLowerInvariant()));
+
     public static void HeartbeatsIngested(int count, string type) => Ingested.Add(count, new KeyValuePair<string, object?>("type", type));
 
     public static void FailoverEnded(string outcome, string kind) =>

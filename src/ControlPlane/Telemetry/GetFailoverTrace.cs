@@ -1,5 +1,6 @@
 using Conjur.EventSourced.Hosting.Telemetry;
 using Conjur.EventSourced.Hosting.Topology;
+using Conjur.EventSourced.ControlPlane.Access;
 
 namespace Conjur.EventSourced.ControlPlane.Telemetry;
 
@@ -27,8 +28,8 @@ public static class GetFailoverTrace
 
     public static IEndpointRouteBuilder MapTelemetry(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/traces/{failoverId:guid}", Handle);
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapGet("/api/traces/{failoverId:guid}", Handle).ForViewers();
+        app.MapPrometheusScrapingEndpoint("/metrics").ForViewers();
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Conjur.EventSourced.Hosting.Etcd;
@@ -40,6 +41,8 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         // The secrets API's data key and the account bootstrap token: made once, kept across restarts.
         config.EnsureDataKey();
         config.EnsureBootstrapToken();
+        // The control plane API's credentials (operator, viewer, any added in cluster.json): made once, never logged.
+        config.EnsureApiTokens();
 
         _progress("starting etcd (3 members), RabbitMQ and the control plane's Postgres");
         var seeding = StartEtcdAndSeedAsync(ct);
@@ -86,13 +89,31 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         }, TimeSpan.FromSeconds(180), TimeSpan.FromMilliseconds(250), ct);
 
         _progress("waiting for the control plane to see every node");
+        var tokenFile = config.OperatorTokenFile();
+        var operatorToken = ClusterSecrets.ReadApiToken(tokenFile);
+        string? refused = null;
         await Wait.ForAsync("the control plane to show every node healthy", async c =>
         {
-            using var doc = JsonDocument.Parse(await Http.GetStringAsync($"{config.ControlPlane.Url}/api/cluster", c));
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"{config.ControlPlane.Url}/api/cluster");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", operatorToken);
+            using var response = await Http.SendAsync(request, c);
+            if (response.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)
+            {
+                // Waiting longer would not help: a control plane that runs with other credentials refuses this one.
+                refused = $"the control plane refused the operator token in {tokenFile} ({(int)response.StatusCode}): " +
+                          "it was started with other credentials; restart it ('cluster down', then 'cluster up')";
+                return true;
+            }
+            response.EnsureSuccessStatusCode();
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(c));
             var nodes = doc.RootElement.GetProperty("nodes").EnumerateArray().ToList();
             return nodes.Count == config.Nodes.Count
                 && nodes.All(n => removed.Contains(n.GetProperty("id").GetString() ?? "") || n.GetProperty("healthy").GetBoolean());
         }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250), ct);
+        if (refused is not null)
+        {
+            throw new ConfigurationException(refused);
+        }
         await ControlPlaneReadyAsync(ct);
     }
 

@@ -128,6 +128,65 @@ public static class ClusterSecrets
         return key;
     }
 
+    /// <summary>What the operator's CLI uses: the control plane API's tokens (<c>secrets/operator/</c>).</summary>
+    public static string OperatorSecretsDir(this ClusterConfig c) => Path.Combine(c.SecretsDir, "operator");
+
+    /// <summary>The file of one API credential: relative paths in cluster.json are under the state folder.</summary>
+    public static string TokenFile(this ClusterConfig c, ApiCredentialConfig credential) => Path.GetFullPath(Path.Combine(c.StateDir, credential.TokenFile));
+
+    /// <summary>The operator credential the CLI and the launcher send: the one named 'operator', else the first with that role.</summary>
+    public static string OperatorTokenFile(this ClusterConfig c) => c.TokenFile(
+        c.ControlPlane.Access.Credentials.FirstOrDefault(x => x.Name == ApiAccessConfig.DefaultOperator && x.Role == ApiRole.Operator)
+        ?? c.ControlPlane.Access.Credentials.First(x => x.Role == ApiRole.Operator));
+
+    /// <summary>The viewer credential (the one named 'viewer', else the first with that role); null when none is configured.</summary>
+    public static string? ViewerTokenFile(this ClusterConfig c) =>
+        (c.ControlPlane.Access.Credentials.FirstOrDefault(x => x.Name == ApiAccessConfig.DefaultViewer && x.Role == ApiRole.Viewer)
+         ?? c.ControlPlane.Access.Credentials.FirstOrDefault(x => x.Role == ApiRole.Viewer)) is { } v ? c.TokenFile(v) : null;
+
+    /// <summary>
+    /// Generates each configured API credential's token once (32 random bytes, hex, mode 0600): a new credential added
+    /// to cluster.json gets its file at the next <c>up</c>; an existing token is never replaced (rotation is the operator's act).
+    /// </summary>
+    public static void EnsureApiTokens(this ClusterConfig c)
+    {
+        foreach (var credential in c.ControlPlane.Access.Credentials)
+        {
+            var path = c.TokenFile(credential);
+            if (!File.Exists(path))
+            {
+                PrivateDirectory(Path.GetDirectoryName(path)!);
+                SecretFiles.GetOrCreate(path, 32);
+            }
+        }
+    }
+
+    private static void PrivateDirectory(string dir)
+    {
+        if (!Directory.Exists(dir))
+        {
+            Directory.CreateDirectory(dir);
+            File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    /// <summary>The token the CLI sends: a missing file is a configuration error naming it (never a new token the control plane does not know).</summary>
+    public static string ReadApiToken(string path)
+    {
+        try
+        {
+            return SecretFiles.Read(path);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new ConfigurationException($"the API token file {path} is missing: 'cluster up' creates it");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new ConfigurationException($"the API token file {path} cannot be read by this user");
+        }
+    }
+
     /// <summary>Generates the broker password if it does not exist yet: only the broker's launcher does this.</summary>
     public static string EnsureRabbitMqPassword(this ClusterConfig c) => SecretFiles.GetOrCreate(c.RabbitMqPasswordFile());
 

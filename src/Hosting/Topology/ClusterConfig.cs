@@ -127,6 +127,7 @@ public sealed record ClusterConfig
         {
             errors.Add($"failover.heartbeatIntervalMs {Failover.HeartbeatIntervalMs} must be between 100 and 60000");
         }
+        errors.AddRange(ControlPlane.Access.Problems());
         if (errors.Count > 0)
         {
             throw new ConfigurationException("invalid cluster configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  - " + e)));

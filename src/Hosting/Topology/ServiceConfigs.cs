@@ -28,6 +28,9 @@ public sealed record ControlPlaneConfig
     public int HttpPort { get; init; }
     public int PostgresPort { get; init; }
     public string Url => $"http://{Host}:{HttpPort}";
+
+    /// <summary>Who may call the control plane's HTTP API (docs/failover.md#operator-api-access).</summary>
+    public ApiAccessConfig Access { get; init; } = new();
 }
 
 public sealed record LoadBalancerConfig

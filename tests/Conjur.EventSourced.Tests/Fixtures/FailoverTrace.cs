@@ -13,7 +13,7 @@ public sealed record FailoverTrace(IReadOnlyList<string> TraceIds, IReadOnlyList
     /// <summary>Null while the control plane knows no span of it (404) or does not answer yet.</summary>
     public static async Task<FailoverTrace?> ReadAsync(ClusterConfig config, Guid failoverId, CancellationToken ct = default)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = ApiTokens.Client(config, TimeSpan.FromSeconds(10), ApiTokens.Viewer(config));
         using var response = await http.GetAsync($"{config.ControlPlane.Url}/api/traces/{failoverId}", ct);
         if (!response.IsSuccessStatusCode)
         {

@@ -20,13 +20,15 @@ public abstract class RunningCluster : IAsyncLifetime
     private readonly IMessageSink _sink;
 
     /// <param name="failover">Timing a scenario needs instead of the defaults (e.g. a window to act in before self-promotion).</param>
+    /// <param name="configure">Any other change to the configuration <c>up</c> writes (e.g. more API credentials).</param>
     protected RunningCluster(IMessageSink sink, int basePort, IReadOnlyList<(string Id, NodeRole Role, bool Async)>? nodes = null,
-        Func<FailoverConfig, FailoverConfig>? failover = null)
+        Func<FailoverConfig, FailoverConfig>? failover = null, Func<ClusterConfig, ClusterConfig>? configure = null)
     {
         _sink = sink;
         var dir = Path.Combine(Path.GetTempPath(), $"conjur-test-{basePort}-{Guid.NewGuid():N}"[..40]);
         var config = DefaultTopology.Create(dir, basePort, clusterId: $"t{basePort}", nodes);
-        Config = failover is null ? config : config with { Failover = failover(config.Failover) };
+        config = failover is null ? config : config with { Failover = failover(config.Failover) };
+        Config = configure is null ? config : configure(config);
         Launcher = new ClusterLauncher(Config, m => _sink.OnMessage(new DiagnosticMessage($"[{basePort}] {m}")));
     }
 
@@ -94,9 +96,10 @@ public abstract class RunningCluster : IAsyncLifetime
         return await cmd.ExecuteScalarAsync();
     }
 
+    /// <summary>GET of a read route, with the viewer's token (a read needs no more).</summary>
     public async Task<JsonDocument> ControlPlaneAsync(string path)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var http = ApiTokens.Client(Config, TimeSpan.FromSeconds(5), ApiTokens.Viewer(Config));
         return JsonDocument.Parse(await http.GetStringAsync(Config.ControlPlane.Url + path));
     }
 

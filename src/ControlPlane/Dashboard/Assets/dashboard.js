@@ -1,6 +1,16 @@
 // The Conjur cluster dashboard: plain JavaScript, no build step. Everything arrives on /api/stream
 // (server-sent events, one event per section); the browser's EventSource reconnects by itself.
+//
+// Access: the page asks once for an API token (the viewer's; the operator's works too) and keeps it in
+// sessionStorage, i.e. in this tab only. An EventSource cannot send an Authorization header, so the page trades
+// the token for a short-lived session cookie (POST /api/session: HttpOnly, SameSite=Strict, Path=/api) and
+// renews it at half its life. The control plane ends a stream when its session ends; the page then renews
+// the session and opens the stream again. Other requests send the token as a bearer header.
 "use strict";
+
+const TOKEN_KEY = "conjur.controlplane.token";
+let source = null;
+let renewal = null;
 
 const state = { cluster: null, loadbalancer: null, failovers: null, events: null, selected: null, selectedDetails: null, lastData: null };
 const $ = (id) => document.getElementById(id);
@@ -11,11 +21,114 @@ const dur = (m) => (m == null || isNaN(m) ? "" : m < 1000 ? `${Math.round(m)} ms
 const bytes = (b) => (b == null ? "—" : b < 1024 ? `${b} B` : b < 1048576 ? `${(b / 1024).toFixed(1)} KiB` : `${(b / 1048576).toFixed(1)} MiB`);
 const running = (f) => f && !f.completedAt && !f.failedAt;
 
+function setConn(st, text) {
+  $("conn").dataset.state = st;
+  $("conn-text").textContent = text;
+}
+
+/** POST /api/session with the bearer token: {ok, session} or {ok: false, refused: 401/403?, error}. */
+async function openSession(token) {
+  let r;
+  try {
+    r = await fetch("/api/session", {
+      method: "POST", body: "{}", credentials: "same-origin", cache: "no-store",
+      headers: { "Authorization": `Bearer ${token}`, "Content-Type": "application/json" },
+    });
+  } catch {
+    return { ok: false, refused: false, error: "the control plane does not answer" };
+  }
+  if (r.ok) return { ok: true, session: await r.json() };
+  const body = await r.json().catch(() => ({}));
+  return { ok: false, refused: r.status === 401 || r.status === 403, error: body.error || `${r.status} ${r.statusText}` };
+}
+
+/** With the kept token: a session, then the stream; without one (or a refused one), the sign-in prompt. */
+async function start() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (!token) return askForToken("");
+  const result = await openSession(token);
+  if (result.ok) {
+    signedIn(result.session);
+    connect();
+  } else if (result.refused) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    askForToken(result.error);
+  } else {
+    setConn("reconnecting", "reconnecting…");
+    setTimeout(start, 2000);
+  }
+}
+
+function signedIn(session) {
+  $("signin").hidden = true;
+  $("signed-in").textContent = `signed in as ${session.credential} (${session.role})`;
+  $("signout").hidden = false;
+  clearTimeout(renewal);
+  const left = new Date(session.expiresAt).getTime() - Date.now();
+  renewal = setTimeout(renew, Math.max(5000, left / 2));
+}
+
+async function renew() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (!token) return;
+  const result = await openSession(token);
+  if (result.ok) signedIn(result.session);
+  else if (result.refused) { if (source) source.close(); source = null; sessionStorage.removeItem(TOKEN_KEY); askForToken(result.error); }
+  else renewal = setTimeout(renew, 5000);
+}
+
+function askForToken(error) {
+  setConn("signed-out", "signed out");
+  $("signin").hidden = false;
+  $("signin-error").textContent = error || "";
+  $("signin-token").focus();
+}
+
+$("signin-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const token = $("signin-token").value.trim();
+  if (!token) return;
+  const result = await openSession(token);
+  if (!result.ok) {
+    $("signin-error").textContent = result.error;
+    return;
+  }
+  $("signin-token").value = "";
+  sessionStorage.setItem(TOKEN_KEY, token);
+  signedIn(result.session);
+  connect();
+});
+
+$("signout").addEventListener("click", (e) => {
+  e.preventDefault();
+  sessionStorage.removeItem(TOKEN_KEY);
+  clearTimeout(renewal);
+  if (source) source.close();
+  source = null;
+  $("signed-in").textContent = "";
+  $("signout").hidden = true;
+  askForToken("");
+});
+
+/** GET of a read route with the kept token. */
+function api(path) {
+  return fetch(path, { headers: { "Authorization": `Bearer ${sessionStorage.getItem(TOKEN_KEY) || ""}` }, cache: "no-store" });
+}
+
 function connect() {
-  const source = new EventSource("/api/stream");
-  const conn = $("conn");
-  source.onopen = () => { conn.dataset.state = "live"; $("conn-text").textContent = "live"; };
-  source.onerror = () => { conn.dataset.state = "reconnecting"; $("conn-text").textContent = "reconnecting…"; };
+  if (source) source.close();
+  source = new EventSource("/api/stream");
+  const mine = source;
+  source.onopen = () => setConn("live", "live");
+  source.onerror = () => {
+    setConn("reconnecting", "reconnecting…");
+    // A stream the control plane refused (its session ended, or it restarted and forgot it) is closed for good:
+    // the browser does not retry it. Renew the session, then open a new stream.
+    if (mine.readyState === EventSource.CLOSED && source === mine) {
+      source = null;
+      setTimeout(start, 1000);
+    }
+  };
   for (const name of ["cluster", "loadbalancer", "failovers", "events"]) {
     source.addEventListener(name, (e) => {
       state[name] = JSON.parse(e.data);
@@ -151,7 +264,7 @@ async function select(id) {
   state.selectedDetails = null;
   if (state.selected) {
     try {
-      const r = await fetch(`/api/failovers/${id}`);
+      const r = await api(`/api/failovers/${id}`);
       state.selectedDetails = r.ok ? await r.json() : null;
     } catch { state.selectedDetails = null; }
   }
@@ -220,4 +333,4 @@ function renderFeed() {
 
 // Durations of a running failover grow between events: redraw the clock-based parts once a second.
 setInterval(() => { if (running(state.failovers?.failovers?.[0])) { renderBanner(); renderSaga(); } }, 1000);
-connect();
+start();

@@ -1,3 +1,5 @@
+using Conjur.EventSourced.ControlPlane.Access;
+
 namespace Conjur.EventSourced.ControlPlane.Failover.Api;
 
 /// <summary>The JSON every refusal of the failover API answers with, as the other endpoints do: <c>{"error": "..."}</c>.</summary>
@@ -9,5 +11,8 @@ public static class ApiError
 
     public static IResult Unavailable(string error) => Results.Json(new { error }, statusCode: StatusCodes.Status503ServiceUnavailable);
 
-    public static string RequestedBy(HttpContext? http) => $"operator@{http?.Connection.RemoteIpAddress?.ToString() ?? "api"}";
+    /// <summary>The name of the credential the request carried (the access middleware checked it): never the address alone.</summary>
+    public static string RequestedBy(HttpContext? http) => OperatorIdentity.Require(http).Name;
+
+    public static string? RequestedFrom(HttpContext? http) => OperatorIdentity.Require(http).Address;
 }

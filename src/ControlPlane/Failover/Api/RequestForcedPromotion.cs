@@ -1,4 +1,5 @@
 using Conjur.EventSourced.Contracts.Failover;
+using Conjur.EventSourced.Contracts.Nodes;
 using Conjur.EventSourced.Hosting.Topology;
 using Marten;
 using MassTransit;
@@ -26,6 +27,19 @@ public static class RequestForcedPromotion
         {
             return ApiError.BadRequest($"unknown node '{body.Node}': cluster '{config.ClusterId}' has {string.Join(", ", members.Nodes)}");
         }
+        // A follower streams through the load balancer outside the failover set: it may lag anywhere behind and its
+        // agent, seeing no leader, would promote it. An asynchronous standby (another data centre) stays allowed:
+        // when the master and every synchronous standby are lost, it is what force is for.
+        if (config.Nodes.FirstOrDefault(n => n.Id == body.Node)?.Role == NodeRole.Follower || members.Roles?.GetValueOrDefault(body.Node) == NodeRoles.Follower)
+        {
+            return ApiError.BadRequest($"'{body.Node}' is a follower: it is outside the failover set and may be any distance behind, " +
+                "so it is never promoted; promote a standby (an asynchronous one if no other is left)");
+        }
+        if (members.Fenced?.Contains(body.Node) == true)
+        {
+            return ApiError.Conflict($"'{body.Node}' is fenced: a failover removed it from the members and its data may have diverged from the " +
+                $"timeline since; re-enrol it first (POST /api/reenroll {{\"node\": \"{body.Node}\"}}), or promote another standby");
+        }
         if (members.Master == body.Node)
         {
             return ApiError.Conflict($"'{body.Node}' is already the master");
@@ -42,6 +56,7 @@ public static class RequestForcedPromotion
             ClusterId = config.ClusterId,
             NodeId = body.Node,
             RequestedBy = ApiError.RequestedBy(http),
+            RequestedFrom = ApiError.RequestedFrom(http),
             RequestedAt = clock.GetUtcNow(),
         }, ct);
         return Results.Accepted($"/api/failovers/{id}", new { failoverId = id });

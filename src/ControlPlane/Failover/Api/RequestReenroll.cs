@@ -33,10 +33,14 @@ public static class RequestReenroll
 
         var requestId = NewId.NextGuid();
         var requestedBy = ApiError.RequestedBy(http);
+        var requestedFrom = ApiError.RequestedFrom(http);
         await recorder.RecordOnceAsync(config.ClusterId, $"reenroll-requested/{requestId}",
-            new NodeReenrollRequested(requestId, body.Node, requestedBy, clock.GetUtcNow()), ct);
+            new NodeReenrollRequested(requestId, body.Node, requestedBy, clock.GetUtcNow(), requestedFrom), ct);
         var endpoint = await sender.GetSendEndpoint(AgentQueues.Address(config.ClusterId, body.Node));
-        await endpoint.Send(new ReenrollNode { RequestId = requestId, ClusterId = config.ClusterId, NodeId = body.Node, RequestedBy = requestedBy }, ct);
+        await endpoint.Send(new ReenrollNode
+        {
+            RequestId = requestId, ClusterId = config.ClusterId, NodeId = body.Node, RequestedBy = requestedBy, RequestedFrom = requestedFrom,
+        }, ct);
         return Results.Accepted($"/api/failovers", new { requestId });
     }
 }

@@ -51,6 +51,7 @@ public static class RequestSwitchover
             ClusterId = config.ClusterId,
             Target = target,
             RequestedBy = ApiError.RequestedBy(http),
+            RequestedFrom = ApiError.RequestedFrom(http),
             RequestedAt = clock.GetUtcNow(),
         }, ct);
         return Results.Accepted($"/api/failovers/{id}", new { failoverId = id });

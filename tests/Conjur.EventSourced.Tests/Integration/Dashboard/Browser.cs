@@ -39,6 +39,14 @@ public sealed class Browser : IAsyncDisposable
         return new Browser(playwright, browser, page);
     }
 
+    /// <summary>Answers the page's sign-in prompt with <paramref name="token"/> and waits for the prompt to go.</summary>
+    public async Task SignInAsync(string token)
+    {
+        await Page.GetByTestId("signin-token").FillAsync(token, new LocatorFillOptions { Timeout = 10_000 });
+        await Page.GetByTestId("signin-submit").ClickAsync(new LocatorClickOptions { Timeout = 10_000 });
+        await Page.GetByTestId("signin").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Hidden, Timeout = 15_000 });
+    }
+
     public Task<string> TextAsync(string testId) => Page.GetByTestId(testId).InnerTextAsync(new LocatorInnerTextOptions { Timeout = 5_000 });
 
     public async Task<string> ScreenshotAsync(string folder, string name)

@@ -8,9 +8,14 @@ public sealed record PrometheusSample(string Name, IReadOnlyDictionary<string, s
 /// <summary>A small parser of the text exposition format, enough to assert on series and values.</summary>
 public static class Prometheus
 {
-    public static async Task<IReadOnlyList<PrometheusSample>> ScrapeAsync(string url)
+    /// <param name="token">A bearer token: the control plane's /metrics needs the viewer's (an agent's none).</param>
+    public static async Task<IReadOnlyList<PrometheusSample>> ScrapeAsync(string url, string? token = null)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        if (token is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
         using var response = await http.GetAsync(url);
         response.IsSuccessStatusCode.ShouldBeTrue($"GET {url} answered {(int)response.StatusCode}");
         response.Content.Headers.ContentType?.MediaType.ShouldBe("text/plain");

@@ -1,9 +1,12 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Conjur.EventSourced.ControlPlane.Access;
 using Conjur.EventSourced.ControlPlane.ClusterHistory;
 using Conjur.EventSourced.ControlPlane.Failover;
 using Conjur.EventSourced.ControlPlane.Storage;
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
 using Conjur.EventSourced.Tests.Fixtures;
 using Marten;
@@ -16,8 +19,8 @@ using Microsoft.Extensions.Hosting;
 namespace Conjur.EventSourced.Tests.Integration.Failover;
 
 /// <summary>
-/// The failover endpoints as the control plane maps them, on Kestrel (127.0.0.1:26900) with the real
-/// store and an in-memory bus: binding, status codes and camelCase JSON as a client sees them.
+/// The failover endpoints as the control plane maps them, behind its access check, on Kestrel (127.0.0.1:26900)
+/// with the real store and an in-memory bus: binding, status codes and camelCase JSON as a client sees them.
 /// </summary>
 [Collection("failover")]
 public sealed class FailoverHttpTests(FailoverPostgres postgres) : IAsyncLifetime
@@ -31,8 +34,13 @@ public sealed class FailoverHttpTests(FailoverPostgres postgres) : IAsyncLifetim
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls(Url);
-        var config = DefaultTopology.Create("/tmp/conjur-http-tests", clusterId: _cluster);
+        var config = DefaultTopology.Create(Path.Combine(Path.GetTempPath(), "conjur-http-tests-" + _cluster), clusterId: _cluster);
+        // Its own port, so the Host check takes 127.0.0.1:26900 as the control plane's own name.
+        config = config with { ControlPlane = config.ControlPlane with { HttpPort = 26900 } };
+        config.EnsureApiTokens();
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiTokens.Operator(config));
         builder.Services.AddSingleton(config);
+        builder.Services.AddApiAccess(CredentialStore.Load(config), config);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddMarten(o =>
         {
@@ -48,6 +56,8 @@ public sealed class FailoverHttpTests(FailoverPostgres postgres) : IAsyncLifetim
             bus.UsingInMemory();
         });
         _app = builder.Build();
+        _app.UseRouting();
+        _app.UseApiAccess();
         _app.MapFailovers();
         await _app.StartAsync();
     }
@@ -55,8 +65,10 @@ public sealed class FailoverHttpTests(FailoverPostgres postgres) : IAsyncLifetim
     public async Task DisposeAsync()
     {
         _http.Dispose();
+        var state = _app.Services.GetRequiredService<ClusterConfig>().StateDir;
         await _app.StopAsync();
         await _app.DisposeAsync();
+        Directory.Delete(state, recursive: true);
     }
 
     private static async Task<string> ErrorOf(HttpResponseMessage response) =>

@@ -19,6 +19,20 @@ public sealed class ControlPlaneClientTests
     }
 
     [Fact]
+    public async Task EveryCall_SendsTheTokenAsBearer_AndPostsJson()
+    {
+        await using var cp = new FakeControlPlane((_, _) => (200, "{}"));
+        using var client = new ControlPlaneClient(cp.Url, token: "t0ken-of-the-operator-0123456789abcdef");
+
+        await client.GetAsync("api/cluster", CancellationToken.None);
+        await client.PostAsync("api/retention/apply", CancellationToken.None);
+
+        cp.Headers.Select(h => h.Authorization).ShouldBe(["Bearer t0ken-of-the-operator-0123456789abcdef", "Bearer t0ken-of-the-operator-0123456789abcdef"]);
+        cp.Headers[1].ContentType.ShouldNotBeNull().ShouldStartWith("application/json");
+        cp.Requests[1].ShouldBe("POST /api/retention/apply {}");
+    }
+
+    [Fact]
     public async Task Promote_SendsForceTrue()
     {
         await using var cp = new FakeControlPlane((_, _) => (202, $$"""{"failoverId":"{{Id}}"}"""));

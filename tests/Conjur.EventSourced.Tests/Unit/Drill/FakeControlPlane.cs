@@ -11,6 +11,7 @@ public sealed class FakeControlPlane : IAsyncDisposable
     private readonly Func<string, string, (int Status, string Body)> _answer;
     private readonly Task _loop;
     private readonly List<string> _requests = [];
+    private readonly List<(string? Authorization, string? ContentType)> _headers = [];
 
     public FakeControlPlane(Func<string, string, (int Status, string Body)> answer)
     {
@@ -31,6 +32,18 @@ public sealed class FakeControlPlane : IAsyncDisposable
             lock (_requests)
             {
                 return _requests.ToList();
+            }
+        }
+    }
+
+    /// <summary>The Authorization and Content-Type headers of every request, in order.</summary>
+    public IReadOnlyList<(string? Authorization, string? ContentType)> Headers
+    {
+        get
+        {
+            lock (_requests)
+            {
+                return _headers.ToList();
             }
         }
     }
@@ -63,6 +76,7 @@ public sealed class FakeControlPlane : IAsyncDisposable
             lock (_requests)
             {
                 _requests.Add($"{key} {body}".Trim());
+                _headers.Add((ctx.Request.Headers["Authorization"], ctx.Request.ContentType));
             }
             var (status, text) = _answer(key, body);
             ctx.Response.StatusCode = status;

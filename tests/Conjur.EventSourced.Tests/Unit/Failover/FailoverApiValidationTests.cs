@@ -95,6 +95,47 @@ public class FailoverApiValidationTests
     public async Task PromoteTheMaster_Conflict() => Refusal(await Promote("node1", true)).Status.ShouldBe(409);
 
     [Fact]
+    public async Task PromoteTheFollower_BadRequestSayingWhy()
+    {
+        var (status, error) = Refusal(await Promote("node4", true));
+
+        status.ShouldBe(400);
+        error.ShouldContain("'node4' is a follower");
+    }
+
+    [Fact]
+    public async Task PromoteANodeReportingFollower_BadRequest()
+    {
+        var members = new FixedMembers("node1", "node1", "node2", "node3", "node5") { Roles = new Dictionary<string, string> { ["node5"] = "follower" } };
+
+        var result = await RequestForcedPromotion.HandleAsync(new PromoteBody("node5", true), Config, members, null!, null!, TimeProvider.System, null, default);
+
+        Refusal(result).Error.ShouldContain("follower");
+    }
+
+    [Fact]
+    public async Task PromoteAFencedNode_ConflictNamingReenrol()
+    {
+        var members = new FixedMembers(null, "node1", "node2", "node3", "node4") { LastKnown = "node2", Fenced = ["node1"] };
+
+        var (status, error) = Refusal(await RequestForcedPromotion.HandleAsync(new PromoteBody("node1", true), Config, members, null!, null!,
+            TimeProvider.System, null, default));
+
+        status.ShouldBe(409);
+        error.ShouldContain("fenced");
+        error.ShouldContain("/api/reenroll");
+    }
+
+    [Fact]
+    public async Task PromoteARemovedNode_BadRequest()
+    {
+        var members = new FixedMembers("node2", "node2", "node3", "node4");
+
+        Refusal(await RequestForcedPromotion.HandleAsync(new PromoteBody("node1", true), Config, members, null!, null!, TimeProvider.System, null, default))
+            .Error.ShouldContain("unknown node 'node1'");
+    }
+
+    [Fact]
     public async Task ReenrollTheMasterOrUnknown_Refused()
     {
         Refusal(await RequestReenroll.HandleAsync(new ReenrollBody("node1"), Config, Members, null!, null!, TimeProvider.System, null, default)).Status.ShouldBe(409);
