@@ -144,14 +144,31 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
     private async Task<IReadOnlyDictionary<string, MemberRecord>> StartEtcdAndSeedAsync(CancellationToken ct)
     {
         await Etcd.StartAsync(ct);
-        await new EtcdAuthSetup(config).EnsureAsync(ct);
-        using var etcd = new EtcdSession(config.Etcd.Endpoints, TimeSpan.FromSeconds(3), config.EtcdRootCredentials());
-        if (await Membership.SeedOnceAsync(etcd, config, ct))
+        // Just started on a loaded host, etcd can miss a deadline or two (it is still electing, or busy): try again
+        // within a bound. A refused credential is a configuration fault and is not retried.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
         {
-            _progress("seeded cluster membership in etcd");
+            try
+            {
+                await new EtcdAuthSetup(config).EnsureAsync(ct);
+                using var etcd = new EtcdSession(config.Etcd.Endpoints, TimeSpan.FromSeconds(3), config.EtcdRootCredentials());
+                if (await Membership.SeedOnceAsync(etcd, config, ct))
+                {
+                    _progress("seeded cluster membership in etcd");
+                }
+                return await Membership.CurrentAsync(etcd, config, ct);
+            }
+            catch (Exception e) when (e is EtcdUnavailableException or Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.DeadlineExceeded }
+                                      && clock.Elapsed < EtcdSetupTimeout)
+            {
+                _progress($"etcd not ready for its users and members yet ({e.Message}); trying again");
+                await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+            }
         }
-        return await Membership.CurrentAsync(etcd, config, ct);
     }
+
+    private static readonly TimeSpan EtcdSetupTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Starts the control plane unless it runs (its PID file says so) and waits until it is healthy; it resumes unfinished failover sagas from Marten.</summary>
     public async Task StartControlPlaneAsync(CancellationToken ct = default)

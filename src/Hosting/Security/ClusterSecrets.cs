@@ -34,7 +34,7 @@ public static class ClusterSecrets
     /// <summary>The control plane's own credentials.</summary>
     public static string ControlPlaneSecretsDir(this ClusterConfig c) => Path.Combine(c.SecretsDir, "controlplane");
 
-    /// <summary>What the operator's command-line tool authenticates with.</summary>
+    /// <summary>What the operator's command-line tool authenticates with: the control plane API's tokens, its etcd and database passwords.</summary>
     public static string OperatorSecretsDir(this ClusterConfig c) => Path.Combine(c.SecretsDir, "operator");
 
     /// <summary>etcd's root password: used by <c>cluster up</c> alone, to seed the members and administer users.</summary>
@@ -128,9 +128,6 @@ public static class ClusterSecrets
         return key;
     }
 
-    /// <summary>What the operator's CLI uses: the control plane API's tokens (<c>secrets/operator/</c>).</summary>
-    public static string OperatorSecretsDir(this ClusterConfig c) => Path.Combine(c.SecretsDir, "operator");
-
     /// <summary>The file of one API credential: relative paths in cluster.json are under the state folder.</summary>
     public static string TokenFile(this ClusterConfig c, ApiCredentialConfig credential) => Path.GetFullPath(Path.Combine(c.StateDir, credential.TokenFile));
 
@@ -155,18 +152,8 @@ public static class ClusterSecrets
             var path = c.TokenFile(credential);
             if (!File.Exists(path))
             {
-                PrivateDirectory(Path.GetDirectoryName(path)!);
                 SecretFiles.GetOrCreate(path, 32);
             }
-        }
-    }
-
-    private static void PrivateDirectory(string dir)
-    {
-        if (!Directory.Exists(dir))
-        {
-            Directory.CreateDirectory(dir);
-            File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
     }
 
