@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Conjur.EventSourced.Hosting.Postgres;
 using Conjur.EventSourced.Hosting.Topology;
+using Conjur.EventSourced.NodeAgent.Secrets.Authz;
 using Conjur.EventSourced.NodeAgent.Secrets.Crypto;
 using Conjur.EventSourced.NodeAgent.Secrets.Policy;
 using Npgsql;
@@ -71,12 +73,15 @@ public sealed class SecretsStore : IAsyncDisposable
         return key;
     }
 
-    /// <summary>The stored hash of a role's API key, null when the role does not exist or has none.</summary>
-    public Task<byte[]?> ApiKeyHashAsync(string roleId, CancellationToken ct) => QueryOrMissingAsync(async () =>
+    /// <summary>A role's API key hash and the networks it may authenticate from; null when the role does not exist or has no API key.</summary>
+    public Task<RoleCredentials?> CredentialsAsync(string roleId, CancellationToken ct) => QueryOrMissingAsync(async () =>
     {
-        await using var cmd = _db.CreateCommand("SELECT api_key_hash FROM secrets_resources WHERE resource_id = $1");
+        await using var cmd = _db.CreateCommand("SELECT api_key_hash, restricted_to FROM secrets_resources WHERE resource_id = $1 AND api_key_hash IS NOT NULL");
         cmd.Parameters.AddWithValue(roleId);
-        return await cmd.ExecuteScalarAsync(ct) as byte[];
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct)
+            ? new RoleCredentials(await r.GetFieldValueAsync<byte[]>(0, ct), await r.GetFieldValueAsync<string[]>(1, ct))
+            : null;
     });
 
     /// <summary>Creates an account, its signing key, its root policy and its admin user; returns the admin's API key.</summary>
@@ -124,7 +129,7 @@ public sealed class SecretsStore : IAsyncDisposable
                 SELECT res.resource_id,
                        res.owner_id IN (SELECT id FROM r) AS owns,
                        ARRAY(SELECT DISTINCT p.privilege FROM secrets_permissions p WHERE p.resource_id = res.resource_id AND p.role_id IN (SELECT id FROM r)) AS privileges,
-                       v.version, v.sealed
+                       v.version, v.sealed, res.annotations->>'conjur/mime_type'
                 FROM secrets_resources res
                 LEFT JOIN LATERAL (SELECT version, sealed FROM secrets_values sv
                                    WHERE sv.resource_id = res.resource_id AND ($3::int IS NULL OR sv.version = $3)
@@ -142,7 +147,10 @@ public sealed class SecretsStore : IAsyncDisposable
                 var owns = r.GetBoolean(1);
                 var privileges = await r.GetFieldValueAsync<string[]>(2, ct);
                 rows[id] = new VariableRead(id, true, owns || privileges.Length > 0, owns || privileges.Contains("execute"),
-                    await r.IsDBNullAsync(3, ct) ? null : r.GetInt32(3), await r.IsDBNullAsync(4, ct) ? null : await r.GetFieldValueAsync<byte[]>(4, ct));
+                    await r.IsDBNullAsync(3, ct) ? null : r.GetInt32(3), await r.IsDBNullAsync(4, ct) ? null : await r.GetFieldValueAsync<byte[]>(4, ct))
+                {
+                    MimeType = await r.IsDBNullAsync(5, ct) ? null : r.GetString(5),
+                };
             }
             return rows;
         }) ?? [];
@@ -209,7 +217,10 @@ public sealed class SecretsStore : IAsyncDisposable
                        coalesce((SELECT json_agg(json_build_object('privilege', p.privilege, 'role', p.role_id, 'policy', p.policy_id) ORDER BY p.role_id, p.privilege)
                                  FROM secrets_permissions p WHERE p.resource_id = res.resource_id), '[]')::text,
                        coalesce((SELECT json_agg(json_build_object('version', v.version, 'expires_at', NULL) ORDER BY v.version)
-                                 FROM secrets_values v WHERE v.resource_id = res.resource_id), '[]')::text
+                                 FROM secrets_values v WHERE v.resource_id = res.resource_id), '[]')::text,
+                       coalesce((SELECT json_agg(json_build_object('name', a.key, 'value', a.value, 'policy', res.policy_id) ORDER BY a.key)
+                                 FROM jsonb_each_text(res.annotations) a), '[]')::text,
+                       res.restricted_to
                 FROM secrets_resources res
                 WHERE res.account = $2 AND ($3::text IS NULL OR res.kind = $3)
                   AND (res.owner_id IN (SELECT id FROM r)
@@ -230,12 +241,17 @@ public sealed class SecretsStore : IAsyncDisposable
                     ["id"] = id,
                     ["owner"] = r.GetString(1),
                     ["policy"] = r.GetString(2),
-                    ["permissions"] = System.Text.Json.JsonDocument.Parse(r.GetString(4)).RootElement.Clone(),
-                    ["annotations"] = Array.Empty<object>(),
+                    ["permissions"] = JsonDocument.Parse(r.GetString(4)).RootElement.Clone(),
+                    ["annotations"] = JsonDocument.Parse(r.GetString(6)).RootElement.Clone(),
                 };
-                if (id.Split(':')[1] == "variable")
+                var kind = id.Split(':')[1];
+                if (kind == "variable")
                 {
-                    item["secrets"] = System.Text.Json.JsonDocument.Parse(r.GetString(5)).RootElement.Clone();
+                    item["secrets"] = JsonDocument.Parse(r.GetString(5)).RootElement.Clone();
+                }
+                if (kind is "user" or "host")
+                {
+                    item["restricted_to"] = await r.GetFieldValueAsync<string[]>(7, ct);
                 }
                 list.Add(item);
             }
@@ -243,16 +259,28 @@ public sealed class SecretsStore : IAsyncDisposable
         }) ?? [];
     }
 
-    /// <summary>Loads a parsed policy into policy <paramref name="policyId"/>; returns the new roles' API keys and the policy's version.</summary>
+    /// <summary>
+    /// Loads a parsed policy into policy <paramref name="policyId"/> with <paramref name="method"/>'s semantics
+    /// (POST adds, PATCH also changes what it re-declares, PUT also deletes what P declared and no longer does);
+    /// returns the new roles' API keys and the policy's version. The facts <see cref="PolicyAuthorization"/> judges
+    /// are gathered inside the transaction, and a refusal (<see cref="PolicyRefusedException"/>) rolls it back.
+    /// </summary>
     public async Task<(IReadOnlyList<(string Id, string ApiKey)> Created, int Version)> LoadPolicyAsync(
-        string policyId, PolicyDocument doc, bool replace, string loadedBy, string yaml, string method, CancellationToken ct)
+        string policyId, PolicyDocument doc, string method, string loadedBy, string yaml, CancellationToken ct)
     {
         await EnsureSchemaAsync(ct);
         var account = policyId.Split(':')[0];
+        var replace = method == "PUT";
         await using var conn = await _db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        // Loads of one policy queue on its row.
-        await Exec(conn, tx, "SELECT 1 FROM secrets_resources WHERE resource_id = $1 FOR UPDATE", ct, policyId);
+        // Loads of one account queue on its row, so what the decision reads stays true until this load commits
+        // (two loads at different policies could otherwise both declare one record).
+        await Exec(conn, tx, "SELECT 1 FROM secrets_accounts WHERE account = $1 FOR UPDATE", ct, account);
+        var facts = await PolicyFactsAsync(conn, tx, policyId, doc, replace ? loadedBy : null, ct);
+        if (PolicyAuthorization.Check(doc, policyId, method, facts) is { } refusal)
+        {
+            throw new PolicyRefusedException(refusal);
+        }
         var declared = doc.Declarations.Select(d => d.Id).ToArray();
         if (replace)
         {
@@ -278,41 +306,50 @@ public sealed class SecretsStore : IAsyncDisposable
         foreach (var d in doc.Declarations)
         {
             var apiKey = PolicyDocument.HasApiKey(d.Kind) ? ApiKeys.Generate() : null;
+            // A re-declared record (the decision made sure it is this policy's) keeps its API key. POST keeps its owner and
+            // restriction (adding networks) and adds annotations; PATCH sets owner and restriction, and adds or changes
+            // annotations; PUT sets all three to what is declared.
             await using var cmd = new NpgsqlCommand("""
-                INSERT INTO secrets_resources (resource_id, account, kind, owner_id, policy_id, api_key_hash)
-                VALUES ($1, $2, $3, $4, $4, $5) ON CONFLICT DO NOTHING
+                INSERT INTO secrets_resources (resource_id, account, kind, owner_id, policy_id, api_key_hash, annotations, restricted_to)
+                VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
+                ON CONFLICT (resource_id) DO UPDATE SET
+                    owner_id = CASE WHEN $9 THEN EXCLUDED.owner_id ELSE secrets_resources.owner_id END,
+                    annotations = CASE WHEN $10 THEN EXCLUDED.annotations ELSE secrets_resources.annotations || EXCLUDED.annotations END,
+                    restricted_to = CASE WHEN $9 THEN EXCLUDED.restricted_to
+                                         ELSE ARRAY(SELECT DISTINCT unnest(secrets_resources.restricted_to || EXCLUDED.restricted_to)) END
+                WHERE secrets_resources.policy_id = EXCLUDED.policy_id
+                RETURNING xmax = 0, owner_id
                 """, conn, tx);
             cmd.Parameters.AddWithValue(d.Id);
             cmd.Parameters.AddWithValue(account);
             cmd.Parameters.AddWithValue(d.Kind);
+            cmd.Parameters.AddWithValue(d.Owner);
             cmd.Parameters.AddWithValue(d.Policy);
             cmd.Parameters.Add(new NpgsqlParameter { Value = apiKey is null ? DBNull.Value : ApiKeys.Hash(apiKey), NpgsqlDbType = NpgsqlDbType.Bytea });
-            if (await cmd.ExecuteNonQueryAsync(ct) == 1 && apiKey is not null)
+            cmd.Parameters.AddWithValue(JsonSerializer.Serialize(d.Annotations));
+            cmd.Parameters.Add(new NpgsqlParameter { Value = d.RestrictedTo.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            cmd.Parameters.AddWithValue(method != "POST");
+            cmd.Parameters.AddWithValue(replace);
+            bool inserted;
+            string owner;
+            await using (var r = await cmd.ExecuteReaderAsync(ct))
+            {
+                if (!await r.ReadAsync(ct))
+                {
+                    throw new InvalidOperationException($"{d.Id} is declared by another policy although the account is locked");
+                }
+                (inserted, owner) = (r.GetBoolean(0), r.GetString(1));
+            }
+            if (inserted && apiKey is not null)
             {
                 created.Add((d.Id, apiKey));
             }
             if (d.Kind == "policy")
             {
-                // The enclosing policy's members own what the nested policy holds.
-                await Exec(conn, tx, "INSERT INTO secrets_memberships (role_id, member_id, policy_id) VALUES ($1, $2, $2) ON CONFLICT DO NOTHING", ct, d.Id, d.Policy);
+                // The owner of a policy holds its role, so it owns what the policy holds; a new owner takes the old one's place.
+                await Exec(conn, tx, "DELETE FROM secrets_memberships WHERE role_id = $1 AND ownership AND member_id <> $2", ct, d.Id, owner);
+                await Exec(conn, tx, "INSERT INTO secrets_memberships (role_id, member_id, policy_id, ownership) VALUES ($1, $2, $3, true) ON CONFLICT DO NOTHING", ct, d.Id, owner, d.Policy);
             }
-        }
-        var referenced = doc.Grants.SelectMany(g => new[] { (g.Role, g.Line), (g.Member, g.Line) })
-            .Concat(doc.Permits.SelectMany(p => new[] { (p.Role, p.Line), (p.Resource, p.Line) })).ToList();
-        var ids = referenced.Select(x => x.Item1).Distinct().ToArray();
-        var existing = new HashSet<string>(StringComparer.Ordinal);
-        await using (var cmd = new NpgsqlCommand("SELECT resource_id FROM secrets_resources WHERE resource_id = ANY($1)", conn, tx))
-        {
-            cmd.Parameters.AddWithValue(ids);
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct))
-            {
-                existing.Add(r.GetString(0));
-            }
-        }
-        if (referenced.FirstOrDefault(x => !existing.Contains(x.Item1)) is { Item1: not null } missing)
-        {
-            throw new PolicyException($"{missing.Item1} is not declared in this policy and does not exist", missing.Line, 1);
         }
         foreach (var g in doc.Grants)
         {
@@ -337,6 +374,55 @@ public sealed class SecretsStore : IAsyncDisposable
         }
         await tx.CommitAsync(ct);
         return (created, version);
+    }
+
+    /// <summary>
+    /// The records <paramref name="doc"/> names that exist and the policies above them (up to the root), and, for a
+    /// PUT by <paramref name="replacer"/>, how many records managed within the policy it lacks <c>update</c> on.
+    /// </summary>
+    private static async Task<PolicyFacts> PolicyFactsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string policyId, PolicyDocument doc, string? replacer, CancellationToken ct)
+    {
+        var named = doc.Declarations.SelectMany(d => new[] { d.Id, d.Owner, d.Policy })
+            .Concat(doc.Grants.SelectMany(g => new[] { g.Role, g.Member }))
+            .Concat(doc.Permits.SelectMany(p => new[] { p.Role, p.Resource }))
+            .Append(policyId).Distinct(StringComparer.Ordinal).ToArray();
+        var records = new Dictionary<string, ExistingRecord>(StringComparer.Ordinal);
+        await using (var cmd = new NpgsqlCommand("""
+            WITH RECURSIVE up(id) AS (
+                SELECT resource_id FROM secrets_resources WHERE resource_id = ANY($1)
+                UNION SELECT res.policy_id FROM secrets_resources res JOIN up ON res.resource_id = up.id)
+            SELECT resource_id, owner_id, policy_id, annotations::text FROM secrets_resources WHERE resource_id IN (SELECT id FROM up)
+            """, conn, tx))
+        {
+            cmd.Parameters.AddWithValue(named);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                records[r.GetString(0)] = new ExistingRecord(r.GetString(0), r.GetString(1), r.GetString(2))
+                {
+                    Annotations = JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(3)) ?? [],
+                };
+            }
+        }
+        if (replacer is null)
+        {
+            return new PolicyFacts(records);
+        }
+        // Conjur's check before a replace: update on the policy and on everything within it.
+        await using (var cmd = new NpgsqlCommand(RolesCte + """
+            , sub(id) AS (
+                SELECT $2::text
+                UNION SELECT res.resource_id FROM secrets_resources res JOIN sub ON res.policy_id = sub.id WHERE res.kind = 'policy')
+            SELECT count(*) FROM secrets_resources res
+            WHERE res.policy_id IN (SELECT id FROM sub)
+              AND res.owner_id NOT IN (SELECT id FROM r)
+              AND NOT EXISTS (SELECT 1 FROM secrets_permissions p WHERE p.resource_id = res.resource_id AND p.privilege = 'update' AND p.role_id IN (SELECT id FROM r))
+            """, conn, tx))
+        {
+            cmd.Parameters.AddWithValue(replacer);
+            cmd.Parameters.AddWithValue(policyId);
+            return new PolicyFacts(records, (int)(long)(await cmd.ExecuteScalarAsync(ct))!);
+        }
     }
 
     private static async Task Exec(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct, params object[] args)
