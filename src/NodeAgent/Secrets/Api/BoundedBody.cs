@@ -17,18 +17,31 @@ public static class BoundedBody
         {
             return null;
         }
-        // Kestrel's own cap (30 MB by default) must not fire first with an error of its own.
+        // Kestrel enforces the same bound itself (its default, 30 MB, would otherwise be the cap of a larger limit), and
+        // stops reading a chunked body once it has parsed past it, ahead of what this loop took: its refusal is ours.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
         {
             feature.MaxRequestBodySize = limit + 1;
         }
-        using var body = new MemoryStream((int)Math.Min(request.ContentLength ?? 4096, limit));
+        try
+        {
+            return await ReadUpToAsync(request.Body, (int)Math.Min(request.ContentLength ?? 4096, limit), limit, ct);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<byte[]?> ReadUpToAsync(Stream source, int capacity, long limit, CancellationToken ct)
+    {
+        using var body = new MemoryStream(capacity);
         var chunk = ArrayPool<byte>.Shared.Rent(81920);
         try
         {
             while (true)
             {
-                var read = await request.Body.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, limit + 1 - body.Length)), ct);
+                var read = await source.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, limit + 1 - body.Length)), ct);
                 if (read == 0)
                 {
                     return body.ToArray();

@@ -11,7 +11,8 @@ namespace Conjur.EventSourced.NodeAgent.Secrets.Api;
 /// <c>POST</c> (append: adds, changes nothing), <c>PATCH</c> (update: also changes what it re-declares) and <c>PUT</c>
 /// (replace: also deletes what the policy no longer declares) <c>/policies/{account}/policy/{id}</c>, authorized as
 /// Conjur does it (<see cref="PolicyAuthorization"/>). Answers 201 with Conjur's body: the created roles' API keys and
-/// the policy's version; 404 (policy not visible), 403 (not permitted), 413 (body over its limit), 422 (invalid), each audited.
+/// the policy's version; 404 (policy not visible), 403 (not permitted), 409 (another load of the account
+/// still running after <see cref="SecretsStore.LoadLockWait"/>), 413 (body over its limit), 422 (invalid), each audited.
 /// </summary>
 public static class PolicyEndpoints
 {
@@ -64,6 +65,12 @@ public static class PolicyEndpoints
         {
             await audit.RecordAsync(Audit(caller, policyId, false, $"invalid policy at line {e.Line}: {e.Reason}", http), ct);
             return Invalid(policyId, e.Message, e.Line, e.Column, e.Reason);
+        }
+        catch (PolicyConflictException e)
+        {
+            await audit.RecordAsync(Audit(caller, policyId, false, e.Message, http), ct);
+            http.Response.Headers.RetryAfter = "2";
+            return ConjurErrors.Error(StatusCodes.Status409Conflict, "policy_conflict", "Concurrent policy load in progress, please retry");
         }
         catch (PolicyRefusedException e)
         {

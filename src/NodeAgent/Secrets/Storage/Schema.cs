@@ -53,9 +53,15 @@ public static class Schema
         ALTER TABLE secrets_resources ADD COLUMN IF NOT EXISTS annotations jsonb NOT NULL DEFAULT '{}';
         ALTER TABLE secrets_resources ADD COLUMN IF NOT EXISTS restricted_to text[] NOT NULL DEFAULT '{}';
         ALTER TABLE secrets_memberships ADD COLUMN IF NOT EXISTS ownership boolean NOT NULL DEFAULT false;
-        -- Policies' ownership memberships made before the column existed.
+        -- Ownership memberships of roles loaded before the column existed (then only policies had one). The account's
+        -- admin (its own policy) is left out: nothing holds it by ownership.
         UPDATE secrets_memberships m SET ownership = true FROM secrets_resources r
             WHERE NOT m.ownership AND r.resource_id = m.role_id AND r.kind = 'policy' AND m.member_id = r.owner_id AND m.policy_id = r.policy_id;
+        INSERT INTO secrets_memberships (role_id, member_id, policy_id, ownership)
+            SELECT r.resource_id, r.owner_id, r.policy_id, true FROM secrets_resources r
+            WHERE r.kind IN ('user', 'host', 'group', 'layer') AND r.resource_id <> r.policy_id
+              AND NOT EXISTS (SELECT 1 FROM secrets_memberships m WHERE m.role_id = r.resource_id AND m.member_id = r.owner_id)
+            ON CONFLICT DO NOTHING;
         """;
 
     /// <summary>Versions of a variable kept; older ones are deleted on update, as Conjur does.</summary>

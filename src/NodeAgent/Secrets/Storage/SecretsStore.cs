@@ -274,8 +274,18 @@ public sealed class SecretsStore : IAsyncDisposable
         await using var conn = await _db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         // Loads of one account queue on its row, so what the decision reads stays true until this load commits
-        // (two loads at different policies could otherwise both declare one record).
-        await Exec(conn, tx, "SELECT 1 FROM secrets_accounts WHERE account = $1 FOR UPDATE", ct, account);
+        // (two loads at different policies could otherwise both declare one record). One that waits longer than
+        // LoadLockWait is answered 409, as Conjur answers a concurrent load, rather than held until a proxy gives up.
+        await Exec(conn, tx, $"SET LOCAL lock_timeout = '{(int)LoadLockWait.TotalMilliseconds}ms'", ct);
+        try
+        {
+            await Exec(conn, tx, "SELECT 1 FROM secrets_accounts WHERE account = $1 FOR UPDATE", ct, account);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            throw new PolicyConflictException(account);
+        }
+        await Exec(conn, tx, "SET LOCAL lock_timeout = 0", ct);
         var facts = await PolicyFactsAsync(conn, tx, policyId, doc, replace ? loadedBy : null, ct);
         if (PolicyAuthorization.Check(doc, policyId, method, facts) is { } refusal)
         {
@@ -296,69 +306,49 @@ public sealed class SecretsStore : IAsyncDisposable
                     gone.Add(r.GetString(0));
                 }
             }
-            var goneIds = gone.ToArray();
+            // As one parameter: a string[] passed alone to 'params object[]' would be taken as the parameter list itself.
+            object goneIds = gone.ToArray();
             await Exec(conn, tx, "DELETE FROM secrets_values WHERE resource_id = ANY($1)", ct, goneIds);
             await Exec(conn, tx, "DELETE FROM secrets_permissions WHERE resource_id = ANY($1) OR role_id = ANY($1) OR policy_id = $2", ct, goneIds, policyId);
             await Exec(conn, tx, "DELETE FROM secrets_memberships WHERE role_id = ANY($1) OR member_id = ANY($1) OR policy_id = $2", ct, goneIds, policyId);
             await Exec(conn, tx, "DELETE FROM secrets_resources WHERE resource_id = ANY($1)", ct, goneIds);
         }
         var created = new List<(string, string)>();
-        foreach (var d in doc.Declarations)
+        // Statements go in batches (one round trip each), so a load of thousands of records takes seconds, not minutes.
+        foreach (var chunk in doc.Declarations.Chunk(BatchSize))
         {
-            var apiKey = PolicyDocument.HasApiKey(d.Kind) ? ApiKeys.Generate() : null;
-            // A re-declared record (the decision made sure it is this policy's) keeps its API key. POST keeps its owner and
-            // restriction (adding networks) and adds annotations; PATCH sets owner and restriction, and adds or changes
-            // annotations; PUT sets all three to what is declared.
-            await using var cmd = new NpgsqlCommand("""
-                INSERT INTO secrets_resources (resource_id, account, kind, owner_id, policy_id, api_key_hash, annotations, restricted_to)
-                VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
-                ON CONFLICT (resource_id) DO UPDATE SET
-                    owner_id = CASE WHEN $9 THEN EXCLUDED.owner_id ELSE secrets_resources.owner_id END,
-                    annotations = CASE WHEN $10 THEN EXCLUDED.annotations ELSE secrets_resources.annotations || EXCLUDED.annotations END,
-                    restricted_to = CASE WHEN $9 THEN EXCLUDED.restricted_to
-                                         ELSE ARRAY(SELECT DISTINCT unnest(secrets_resources.restricted_to || EXCLUDED.restricted_to)) END
-                WHERE secrets_resources.policy_id = EXCLUDED.policy_id
-                RETURNING xmax = 0, owner_id
-                """, conn, tx);
-            cmd.Parameters.AddWithValue(d.Id);
-            cmd.Parameters.AddWithValue(account);
-            cmd.Parameters.AddWithValue(d.Kind);
-            cmd.Parameters.AddWithValue(d.Owner);
-            cmd.Parameters.AddWithValue(d.Policy);
-            cmd.Parameters.Add(new NpgsqlParameter { Value = apiKey is null ? DBNull.Value : ApiKeys.Hash(apiKey), NpgsqlDbType = NpgsqlDbType.Bytea });
-            cmd.Parameters.AddWithValue(JsonSerializer.Serialize(d.Annotations));
-            cmd.Parameters.Add(new NpgsqlParameter { Value = d.RestrictedTo.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-            cmd.Parameters.AddWithValue(method != "POST");
-            cmd.Parameters.AddWithValue(replace);
-            bool inserted;
-            string owner;
-            await using (var r = await cmd.ExecuteReaderAsync(ct))
+            await using var batch = new NpgsqlBatch(conn, tx);
+            var keys = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var d in chunk)
             {
-                if (!await r.ReadAsync(ct))
+                keys[d.Id] = PolicyDocument.HasApiKey(d.Kind) ? ApiKeys.Generate() : null;
+                batch.BatchCommands.Add(DeclarationCommand(d, account, method, keys[d.Id]));
+            }
+            var rows = 0;
+            await using (var r = await batch.ExecuteReaderAsync(ct))
+            {
+                do
                 {
-                    throw new InvalidOperationException($"{d.Id} is declared by another policy although the account is locked");
+                    while (await r.ReadAsync(ct))
+                    {
+                        rows++;
+                        if (r.GetBoolean(1) && keys[r.GetString(0)] is { } apiKey)
+                        {
+                            created.Add((r.GetString(0), apiKey));
+                        }
+                    }
                 }
-                (inserted, owner) = (r.GetBoolean(0), r.GetString(1));
+                while (await r.NextResultAsync(ct));
             }
-            if (inserted && apiKey is not null)
+            if (rows != chunk.Length)
             {
-                created.Add((d.Id, apiKey));
-            }
-            if (d.Kind == "policy")
-            {
-                // The owner of a policy holds its role, so it owns what the policy holds; a new owner takes the old one's place.
-                await Exec(conn, tx, "DELETE FROM secrets_memberships WHERE role_id = $1 AND ownership AND member_id <> $2", ct, d.Id, owner);
-                await Exec(conn, tx, "INSERT INTO secrets_memberships (role_id, member_id, policy_id, ownership) VALUES ($1, $2, $3, true) ON CONFLICT DO NOTHING", ct, d.Id, owner, d.Policy);
+                throw new InvalidOperationException($"{chunk.Length - rows} declaration(s) of {policyId} hit a record of another policy although the account was locked");
             }
         }
-        foreach (var g in doc.Grants)
-        {
-            await Exec(conn, tx, "INSERT INTO secrets_memberships (role_id, member_id, policy_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", ct, g.Role, g.Member, g.Policy);
-        }
-        foreach (var p in doc.Permits)
-        {
-            await Exec(conn, tx, "INSERT INTO secrets_permissions (resource_id, privilege, role_id, policy_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", ct, p.Resource, p.Privilege, p.Role, p.Policy);
-        }
+        await ExecBatchAsync(conn, tx, "INSERT INTO secrets_memberships (role_id, member_id, policy_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            doc.Grants.Select(g => new object[] { g.Role, g.Member, g.Policy }), ct);
+        await ExecBatchAsync(conn, tx, "INSERT INTO secrets_permissions (resource_id, privilege, role_id, policy_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            doc.Permits.Select(p => new object[] { p.Resource, p.Privilege, p.Role, p.Policy }), ct);
         int version;
         await using (var cmd = new NpgsqlCommand("""
             INSERT INTO secrets_policy_versions (policy_id, version, role_id, method, sha256)
@@ -422,6 +412,73 @@ public sealed class SecretsStore : IAsyncDisposable
             cmd.Parameters.AddWithValue(replacer);
             cmd.Parameters.AddWithValue(policyId);
             return new PolicyFacts(records, (int)(long)(await cmd.ExecuteScalarAsync(ct))!);
+        }
+    }
+
+    private const int BatchSize = 500;
+
+    /// <summary>How long a policy load waits for another load of its account to finish.</summary>
+    public static readonly TimeSpan LoadLockWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Inserts or updates one declared record; answers its id and whether it is new. A re-declared record (the decision
+    /// made sure it is this policy's) keeps its API key. POST keeps its owner and restriction (adding networks) and adds
+    /// annotations; PATCH sets owner and restriction, and adds or changes annotations; PUT sets all three to what is
+    /// declared. As in Conjur, a role's owner is a member of it (the owner of a policy so owns what the policy holds, the
+    /// owner of a host holds what was granted to it): a new owner's membership takes the old one's place.
+    /// </summary>
+    private static NpgsqlBatchCommand DeclarationCommand(PolicyDocument.Declaration d, string account, string method, string? apiKey)
+    {
+        var cmd = new NpgsqlBatchCommand("""
+            WITH up AS (
+                INSERT INTO secrets_resources (resource_id, account, kind, owner_id, policy_id, api_key_hash, annotations, restricted_to)
+                VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
+                ON CONFLICT (resource_id) DO UPDATE SET
+                    owner_id = CASE WHEN $9 THEN EXCLUDED.owner_id ELSE secrets_resources.owner_id END,
+                    annotations = CASE WHEN $10 THEN EXCLUDED.annotations ELSE secrets_resources.annotations || EXCLUDED.annotations END,
+                    restricted_to = CASE WHEN $9 THEN EXCLUDED.restricted_to
+                                         ELSE ARRAY(SELECT DISTINCT unnest(secrets_resources.restricted_to || EXCLUDED.restricted_to)) END
+                WHERE secrets_resources.policy_id = EXCLUDED.policy_id
+                RETURNING resource_id, xmax = 0 AS inserted, owner_id, policy_id),
+            replaced AS (
+                DELETE FROM secrets_memberships m USING up
+                WHERE $11 AND m.role_id = up.resource_id AND m.ownership AND m.member_id <> up.owner_id),
+            owned AS (
+                INSERT INTO secrets_memberships (role_id, member_id, policy_id, ownership)
+                SELECT resource_id, owner_id, policy_id, true FROM up WHERE $11
+                ON CONFLICT DO NOTHING)
+            SELECT resource_id, inserted FROM up
+            """);
+        cmd.Parameters.AddWithValue(d.Id);
+        cmd.Parameters.AddWithValue(account);
+        cmd.Parameters.AddWithValue(d.Kind);
+        cmd.Parameters.AddWithValue(d.Owner);
+        cmd.Parameters.AddWithValue(d.Policy);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = apiKey is null ? DBNull.Value : ApiKeys.Hash(apiKey), NpgsqlDbType = NpgsqlDbType.Bytea });
+        cmd.Parameters.AddWithValue(JsonSerializer.Serialize(d.Annotations));
+        cmd.Parameters.Add(new NpgsqlParameter { Value = d.RestrictedTo.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        cmd.Parameters.AddWithValue(method != "POST");
+        cmd.Parameters.AddWithValue(method == "PUT");
+        cmd.Parameters.AddWithValue(PolicyDocument.IsRole(d.Kind));
+        return cmd;
+    }
+
+    /// <summary>Runs <paramref name="sql"/> once per argument list, <see cref="BatchSize"/> to a round trip.</summary>
+    private static async Task ExecBatchAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, IEnumerable<object[]> argumentLists, CancellationToken ct)
+    {
+        foreach (var chunk in argumentLists.Chunk(BatchSize))
+        {
+            await using var batch = new NpgsqlBatch(conn, tx);
+            foreach (var args in chunk)
+            {
+                var cmd = new NpgsqlBatchCommand(sql);
+                foreach (var a in args)
+                {
+                    cmd.Parameters.AddWithValue(a);
+                }
+                batch.BatchCommands.Add(cmd);
+            }
+            await batch.ExecuteNonQueryAsync(ct);
         }
     }
 

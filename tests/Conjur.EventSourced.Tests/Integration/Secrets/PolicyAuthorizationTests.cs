@@ -150,6 +150,9 @@ public sealed class PolicyAuthorizationTests(ClusterForPolicyAuthorization clust
         // PUT may delete anything apps6 holds: it needs update on all of it, and apps6/a is owned by apps6, not the updater.
         (await LoadAsync(updater, HttpMethod.Put, "apps6", "- !variable a\n")).Status.ShouldBe(403);
         (await LoadAsync(await AdminAsync(), HttpMethod.Put, "apps6", "- !variable a\n- !variable b\n")).Status.ShouldBe(201);
+        // What a replace no longer declares is deleted.
+        (await LoadAsync(await AdminAsync(), HttpMethod.Put, "apps6", "- !variable b\n")).Status.ShouldBe(201);
+        (await CountAsync($"SELECT count(*) FROM secrets_resources WHERE resource_id = '{Account}:variable:apps6/a'")).ShouldBe(0);
 
         using var lb = new ConjurClient(Lb);
         var maker = await lb.AuthenticateAsync(Account, "host/apps6-maker", keys[$"{Account}:host:apps6-maker"], CancellationToken.None);
