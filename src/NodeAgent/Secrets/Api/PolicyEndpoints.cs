@@ -49,7 +49,8 @@ public static class PolicyEndpoints
             await audit.RecordAsync(Audit(caller, policyId, false, $"the policy is over {limits.MaxPolicyBytes} bytes ({setting})", http), ct);
             return BoundedBody.TooLarge(limits.MaxPolicyBytes, setting);
         }
-        var yaml = Encoding.UTF8.GetString(body);
+        // As a StreamReader would read it: a leading byte order mark is not part of the policy.
+        var yaml = Encoding.UTF8.GetString(body).TrimStart('\uFEFF');
         try
         {
             var doc = PolicyParser.Parse(yaml, account, id, limits);

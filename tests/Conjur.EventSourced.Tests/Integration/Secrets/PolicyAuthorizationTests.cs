@@ -7,6 +7,7 @@ using Conjur.EventSourced.Hosting.Postgres;
 using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Hosting.Topology;
 using Conjur.EventSourced.Tests.Fixtures;
+using Npgsql;
 using Xunit.Abstractions;
 
 namespace Conjur.EventSourced.Tests.Integration.Secrets;
@@ -359,6 +360,32 @@ public sealed class PolicyAuthorizationTests(ClusterForPolicyAuthorization clust
         refused.Status.ShouldBe(422, refused.Body);
         ErrorMessage(refused.Body).ShouldContain("NodeAgent:Secrets:Limits:MaxIdLength");
         await MasterServesAsync();
+    }
+
+    [Fact, Step(Order = 16)]
+    public async Task LoadWhileAnotherHoldsTheAccount_Answered409AfterTheWait_ThenLoads()
+    {
+        var admin = await AdminAsync();
+        await using (var holder = new NpgsqlConnection(cluster.LoadBalancerConnectionString()))
+        {
+            // Stands in for a long load of the same account: it holds the account's row.
+            await holder.OpenAsync();
+            await using var tx = await holder.BeginTransactionAsync();
+            await using (var hold = new NpgsqlCommand($"SELECT 1 FROM secrets_accounts WHERE account = '{Account}' FOR UPDATE", holder, tx))
+            {
+                await hold.ExecuteScalarAsync();
+            }
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+
+            var (status, body) = await SendBytesAsync(Lb, HttpMethod.Post, $"policies/{Account}/policy/root", admin, "- !host waited16\n"u8.ToArray(), chunked: false);
+
+            status.ShouldBe(409, body);
+            ErrorCode(body).ShouldBe("policy_conflict");
+            clock.Elapsed.ShouldBeGreaterThan(TimeSpan.FromSeconds(4));
+            clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(25));
+            await tx.RollbackAsync();
+        }
+        (await LoadAsync(admin, HttpMethod.Post, "root", "- !host waited16\n")).Status.ShouldBe(201);
     }
 
     /// <summary>
