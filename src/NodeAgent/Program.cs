@@ -62,7 +62,7 @@ builder.Services.AddSingleton<CycleTrigger>();
 builder.Services.AddSingleton<HaCycle>();
 builder.Services.AddFailover();
 builder.Services.AddAudit();
-builder.Services.AddSecrets(config);
+builder.Services.AddSecrets(config, builder.Configuration);
 builder.Services.AddSingleton<HeartbeatQueue>();
 builder.Services.AddHostedService<HaLoop>();
 builder.Services.AddHostedService<RoleKeeper>();

@@ -3,14 +3,23 @@ using Conjur.EventSourced.Hosting.Topology;
 using Conjur.EventSourced.NodeAgent.Secrets.Api;
 using Conjur.EventSourced.NodeAgent.Secrets.Crypto;
 using Conjur.EventSourced.NodeAgent.Secrets.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Conjur.EventSourced.NodeAgent.Secrets;
 
 public static class Configuration
 {
-    /// <summary>Registers the Conjur-compatible secrets API; reads the data key now so a missing or malformed one stops the agent at start.</summary>
-    public static IServiceCollection AddSecrets(this IServiceCollection services, ClusterConfig config)
+    /// <summary>
+    /// Registers the Conjur-compatible secrets API; reads the data key now so a missing or malformed one stops the
+    /// agent at start, and binds <see cref="SecretsLimits"/> from <c>NodeAgent:Secrets:Limits</c> (a limit that is not
+    /// positive stops it too, naming the setting).
+    /// </summary>
+    public static IServiceCollection AddSecrets(this IServiceCollection services, ClusterConfig config, IConfiguration configuration)
     {
+        services.AddOptions<SecretsLimits>()
+            .Bind(configuration.GetSection(SecretsLimits.Section))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SecretsLimits>, SecretsLimits.Validator>();
         services.AddSingleton(new DataCipher(config.DataKey()));
         services.AddSingleton<SecretsStore>();
         services.AddSingleton<WriteForwarder>();

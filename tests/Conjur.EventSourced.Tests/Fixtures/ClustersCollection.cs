@@ -4,7 +4,7 @@ namespace Conjur.EventSourced.Tests.Fixtures;
 /// Whole-cluster tests run one class at a time within a collection. There are two collections, so at
 /// most two clusters run at once on a 2-core machine. They are balanced by running time (a cluster's start
 /// is most of it): <c>clusters</c> holds most failover scenarios and the drill, <c>clusters-b</c> the walking
-/// skeleton, secrets API, audit shipping, dashboard, replay, broker outage and the one-standby-stopped scenario.
+/// skeleton, secrets API, policy authorization, audit shipping, dashboard, replay, broker outage and the one-standby-stopped scenario.
 /// </summary>
 [CollectionDefinition("clusters")]
 public sealed class ClustersCollection;

@@ -23,12 +23,14 @@ public static class AuthnEndpoints
                 return ConjurErrors.Unauthorized();
             }
             var role = ResourceId.FromLogin(account, login);
-            var ok = await CheckAsync(store, role, apiKey, ct);
+            var clientIp = Caller.ClientIp(http);
+            var failure = await CheckAsync(store, role, apiKey, clientIp, ct);
+            var ok = failure is null;
             await audit.RecordAsync(new AuditEvent
             {
                 MessageId = "authn", Operation = "login", Success = ok, User = role.ToString(), Subject = role.ToString(),
-                ClientIp = Caller.ClientIp(http),
-                Message = ok ? $"{role} successfully logged in with authenticator authn" : $"{role} failed to login with authenticator authn: invalid credentials",
+                ClientIp = clientIp,
+                Message = ok ? $"{role} successfully logged in with authenticator authn" : $"{role} failed to login with authenticator authn: {failure}",
             }, ct);
             return ok ? Results.Text(apiKey, "text/plain") : ConjurErrors.Unauthorized();
         });
@@ -42,14 +44,15 @@ public static class AuthnEndpoints
                 apiKey = (await reader.ReadToEndAsync(ct)).Trim();
             }
             var role = ResourceId.FromLogin(account, login);
-            var ok = apiKey.Length > 0 && await CheckAsync(store, role, apiKey, ct);
-            var key = ok ? await store.SigningKeyAsync(account, ct) : null;
-            ok = key is not null;
+            var clientIp = Caller.ClientIp(http);
+            var failure = apiKey.Length == 0 ? InvalidCredentials : await CheckAsync(store, role, apiKey, clientIp, ct);
+            var key = failure is null ? await store.SigningKeyAsync(account, ct) : null;
+            var ok = key is not null;
             await audit.RecordAsync(new AuditEvent
             {
                 MessageId = "authn", Operation = "authenticate", Success = ok, User = role.ToString(), Subject = role.ToString(),
-                ClientIp = Caller.ClientIp(http),
-                Message = ok ? $"{role} successfully authenticated with authenticator authn" : $"{role} failed to authenticate with authenticator authn: invalid credentials",
+                ClientIp = clientIp,
+                Message = ok ? $"{role} successfully authenticated with authenticator authn" : $"{role} failed to authenticate with authenticator authn: {failure ?? InvalidCredentials}",
             }, ct);
             if (!ok)
             {
@@ -65,8 +68,20 @@ public static class AuthnEndpoints
         });
     }
 
-    private static async Task<bool> CheckAsync(SecretsStore store, ResourceId role, string apiKey, CancellationToken ct) =>
-        await store.ApiKeyHashAsync(role.ToString(), ct) is { } hash && ApiKeys.Matches(apiKey, hash);
+    private const string InvalidCredentials = "invalid credentials";
+
+    /// <summary>Null when the API key is the role's and <paramref name="clientIp"/> is within its <c>restricted_to</c>; else why not, for the audit record.</summary>
+    private static async Task<string?> CheckAsync(SecretsStore store, ResourceId role, string apiKey, string clientIp, CancellationToken ct)
+    {
+        if (await store.CredentialsAsync(role.ToString(), ct) is not { } credentials || !ApiKeys.Matches(apiKey, credentials.ApiKeyHash))
+        {
+            return InvalidCredentials;
+        }
+        // Checked once the key is right, as Conjur does, so a guesser does not learn of the restriction.
+        return OriginRestriction.Allows(credentials.RestrictedTo, clientIp)
+            ? null
+            : $"CONJ00003E User is not authorized to login from the current origin ({clientIp} is outside restricted_to {string.Join(", ", credentials.RestrictedTo)})";
+    }
 
     private static bool TryBasic(string header, out string login, out string password)
     {

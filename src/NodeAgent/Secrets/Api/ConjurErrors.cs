@@ -7,6 +7,9 @@ public static class ConjurErrors
 
     public static IResult Forbidden() => Error(StatusCodes.Status403Forbidden, "forbidden", "Forbidden");
 
+    /// <summary>403 saying why, for refusals whose reason the caller may know (a policy statement it sent).</summary>
+    public static IResult Forbidden(string message) => Error(StatusCodes.Status403Forbidden, "forbidden", message);
+
     public static IResult NotFound(string message, string? target = null, string? id = null) =>
         Results.Json(new Dictionary<string, object?>
         {

@@ -1,14 +1,18 @@
 using System.Text;
 using Conjur.EventSourced.NodeAgent.Audit;
+using Conjur.EventSourced.NodeAgent.Secrets.Authz;
 using Conjur.EventSourced.NodeAgent.Secrets.Policy;
 using Conjur.EventSourced.NodeAgent.Secrets.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Conjur.EventSourced.NodeAgent.Secrets.Api;
 
 /// <summary>
-/// <c>POST</c> (append), <c>PATCH</c> (update: the same as append here, since the subset has no
-/// <c>!delete</c>/<c>!revoke</c>) and <c>PUT</c> (replace: what the policy no longer declares is deleted)
-/// <c>/policies/{account}/policy/{id}</c>. Answers 201 with Conjur's body: the created roles' API keys and the policy's version.
+/// <c>POST</c> (append: adds, changes nothing), <c>PATCH</c> (update: also changes what it re-declares) and <c>PUT</c>
+/// (replace: also deletes what the policy no longer declares) <c>/policies/{account}/policy/{id}</c>, authorized as
+/// Conjur does it (<see cref="PolicyAuthorization"/>). Answers 201 with Conjur's body: the created roles' API keys and
+/// the policy's version; 404 (policy not visible), 403 (not permitted), 409 (another load of the account
+/// still running after <see cref="SecretsStore.LoadLockWait"/>), 413 (body over its limit), 422 (invalid), each audited.
 /// </summary>
 public static class PolicyEndpoints
 {
@@ -16,12 +20,12 @@ public static class PolicyEndpoints
     {
         foreach (var method in new[] { "POST", "PUT", "PATCH" })
         {
-            app.MapMethods("/policies/{account}/policy/{**id}", [method], (string account, string id, HttpContext http, SecretsStore store, IAuditTrail audit, CancellationToken ct) =>
-                LoadAsync(method, account, Uri.UnescapeDataString(id), http, store, audit, ct));
+            app.MapMethods("/policies/{account}/policy/{**id}", [method], (string account, string id, HttpContext http, SecretsStore store, IAuditTrail audit, IOptions<SecretsLimits> limits, CancellationToken ct) =>
+                LoadAsync(method, account, Uri.UnescapeDataString(id), http, store, audit, limits.Value, ct));
         }
     }
 
-    private static async Task<IResult> LoadAsync(string method, string account, string id, HttpContext http, SecretsStore store, IAuditTrail audit, CancellationToken ct)
+    private static async Task<IResult> LoadAsync(string method, string account, string id, HttpContext http, SecretsStore store, IAuditTrail audit, SecretsLimits limits, CancellationToken ct)
     {
         if (await Caller.FromRequestAsync(http.Request, store, ct) is not { } caller)
         {
@@ -34,20 +38,23 @@ public static class PolicyEndpoints
             await audit.RecordAsync(Audit(caller, policyId, false, "not found", http), ct);
             return ConjurErrors.NotFound($"Policy {policyId} not found", "policy", policyId);
         }
-        if (!privileges.Contains("update") && !(method == "POST" && privileges.Contains("create")))
+        if (PolicyAuthorization.MayLoad(method, policyId, privileges) is { } forbidden)
         {
-            await audit.RecordAsync(Audit(caller, policyId, false, "forbidden", http), ct);
-            return ConjurErrors.Forbidden();
+            await audit.RecordAsync(Audit(caller, policyId, false, forbidden.Message, http), ct);
+            return ConjurErrors.Forbidden(forbidden.Message);
         }
-        string yaml;
-        using (var reader = new StreamReader(http.Request.Body, Encoding.UTF8))
+        if (await BoundedBody.ReadAsync(http.Request, limits.MaxPolicyBytes, ct) is not { } body)
         {
-            yaml = await reader.ReadToEndAsync(ct);
+            var setting = SecretsLimits.Name(nameof(SecretsLimits.MaxPolicyBytes));
+            await audit.RecordAsync(Audit(caller, policyId, false, $"the policy is over {limits.MaxPolicyBytes} bytes ({setting})", http), ct);
+            return BoundedBody.TooLarge(limits.MaxPolicyBytes, setting);
         }
+        // As a StreamReader would read it: a leading byte order mark is not part of the policy.
+        var yaml = Encoding.UTF8.GetString(body).TrimStart('\uFEFF');
         try
         {
-            var doc = PolicyParser.Parse(yaml, account, id);
-            var (created, version) = await store.LoadPolicyAsync(policyId, doc, replace: method == "PUT", caller.RoleId, yaml, method, ct);
+            var doc = PolicyParser.Parse(yaml, account, id, limits);
+            var (created, version) = await store.LoadPolicyAsync(policyId, doc, method, caller.RoleId, yaml, ct);
             await audit.RecordAsync(Audit(caller, policyId, true, null, http), ct);
             return Results.Json(new Dictionary<string, object>
             {
@@ -57,11 +64,28 @@ public static class PolicyEndpoints
         }
         catch (PolicyException e)
         {
-            await audit.RecordAsync(Audit(caller, policyId, false, $"invalid policy at line {e.Line}", http), ct);
-            return ConjurErrors.Unprocessable(e.Message, "policy_invalid",
-                new Dictionary<string, object> { ["code"] = "policy_invalid", ["policy"] = policyId, ["line"] = e.Line, ["column"] = e.Column, ["message"] = e.Reason });
+            await audit.RecordAsync(Audit(caller, policyId, false, $"invalid policy at line {e.Line}: {e.Reason}", http), ct);
+            return Invalid(policyId, e.Message, e.Line, e.Column, e.Reason);
+        }
+        catch (PolicyConflictException e)
+        {
+            await audit.RecordAsync(Audit(caller, policyId, false, e.Message, http), ct);
+            http.Response.Headers.RetryAfter = "2";
+            return ConjurErrors.Error(StatusCodes.Status409Conflict, "policy_conflict", "Concurrent policy load in progress, please retry");
+        }
+        catch (PolicyRefusedException e)
+        {
+            await audit.RecordAsync(Audit(caller, policyId, false, e.Refusal.Message, http), ct);
+            return e.Refusal.Kind == PolicyRefusal.Kinds.Forbidden
+                ? ConjurErrors.Forbidden(e.Refusal.Message)
+                : Invalid(policyId, e.Refusal.Message, e.Refusal.Line, 1, $"{e.Refusal.Statement}: {e.Refusal.Reason}");
         }
     }
+
+    /// <summary>422 <c>policy_invalid</c> with Conjur's <c>innererror</c>.</summary>
+    private static IResult Invalid(string policyId, string message, long line, long column, string reason) =>
+        ConjurErrors.Unprocessable(message, "policy_invalid",
+            new Dictionary<string, object> { ["code"] = "policy_invalid", ["policy"] = policyId, ["line"] = line, ["column"] = column, ["message"] = reason });
 
     private static AuditEvent Audit(Caller caller, string policyId, bool ok, string? failure, HttpContext http) => new()
     {

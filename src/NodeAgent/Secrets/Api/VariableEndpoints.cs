@@ -2,6 +2,7 @@ using System.Text;
 using Conjur.EventSourced.NodeAgent.Audit;
 using Conjur.EventSourced.NodeAgent.Secrets.Authz;
 using Conjur.EventSourced.NodeAgent.Secrets.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Conjur.EventSourced.NodeAgent.Secrets.Api;
 
@@ -29,19 +30,28 @@ public static class VariableEndpoints
             {
                 return status;
             }
-            return Results.Bytes(store.Open(read), "application/octet-stream");
+            // A variable's mime_type is the Content-Type of its value, as in Conjur.
+            return Results.Bytes(store.Open(read), read.MimeType ?? "application/octet-stream");
         });
 
-        app.MapPost("/secrets/{account}/{kind}/{**id}", async (string account, string kind, string id, HttpContext http, SecretsStore store, IAuditTrail audit, CancellationToken ct) =>
+        app.MapPost("/secrets/{account}/{kind}/{**id}", async (string account, string kind, string id, HttpContext http, SecretsStore store, IAuditTrail audit, IOptions<SecretsLimits> limits, CancellationToken ct) =>
         {
             if (await Caller.FromRequestAsync(http.Request, store, ct) is not { } caller)
             {
                 return ConjurErrors.Unauthorized();
             }
             var rid = new ResourceId(account, kind, Uri.UnescapeDataString(id)).ToString();
-            using var body = new MemoryStream();
-            await http.Request.Body.CopyToAsync(body, ct);
-            var value = body.ToArray();
+            var max = limits.Value.MaxSecretBytes;
+            if (await BoundedBody.ReadAsync(http.Request, max, ct) is not { } value)
+            {
+                var setting = SecretsLimits.Name(nameof(SecretsLimits.MaxSecretBytes));
+                await audit.RecordAsync(new AuditEvent
+                {
+                    MessageId = "update", Operation = "update", Success = false, User = caller.RoleId, Subject = rid, ClientIp = Caller.ClientIp(http),
+                    Message = $"{caller.RoleId} tried to update {rid}: the value is over {max} bytes ({setting})",
+                }, ct);
+                return BoundedBody.TooLarge(max, setting);
+            }
             var (exists, privileges) = kind == "variable" ? await store.PrivilegesAsync(caller.RoleId, rid, ct) : (false, new HashSet<string>());
             IResult? refusal = !exists || privileges.Count == 0 ? NotFound(rid)
                 : !privileges.Contains("update") ? ConjurErrors.Forbidden()

@@ -1,4 +1,5 @@
 using Conjur.EventSourced.Hosting.Topology;
+using Microsoft.Extensions.Options;
 
 namespace Conjur.EventSourced.NodeAgent.Secrets.Api;
 
@@ -7,7 +8,7 @@ namespace Conjur.EventSourced.NodeAgent.Secrets.Api;
 /// HTTP address, with the caller's own token: the master authorises and audits them as the caller's.
 /// The answer, whatever it is, goes back unchanged.
 /// </summary>
-public sealed class WriteForwarder(ClusterConfig config, ILogger<WriteForwarder> log) : IDisposable
+public sealed class WriteForwarder(ClusterConfig config, IOptions<SecretsLimits> limits, ILogger<WriteForwarder> log) : IDisposable
 {
     private static readonly string[] Copied = ["Authorization", "Content-Type", "Accept", "Accept-Encoding", "X-Conjur-Bootstrap", "User-Agent"];
     private readonly HttpClient _http = new(new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.None })
@@ -22,9 +23,14 @@ public sealed class WriteForwarder(ClusterConfig config, ILogger<WriteForwarder>
     {
         var request = http.Request;
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), request.Path.ToUriComponent() + request.QueryString.ToUriComponent());
-        using var body = new MemoryStream();
-        await request.Body.CopyToAsync(body, http.RequestAborted);
-        message.Content = new ByteArrayContent(body.ToArray());
+        // The master would refuse an oversized body; the follower must not hold one in memory to forward it.
+        var (limit, setting) = limits.Value.BodyLimit(request.Path);
+        if (await BoundedBody.ReadAsync(request, limit, http.RequestAborted) is not { } body)
+        {
+            await BoundedBody.TooLarge(limit, setting).ExecuteAsync(http);
+            return;
+        }
+        message.Content = new ByteArrayContent(body);
         foreach (var name in Copied)
         {
             if (request.Headers.TryGetValue(name, out var values) && !message.Headers.TryAddWithoutValidation(name, values.ToArray()))

@@ -48,6 +48,20 @@ public static class Schema
             sha256     text NOT NULL,
             created_at timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (policy_id, version));
+        -- Annotations (a variable's kind and mime_type among them, as conjur/kind and conjur/mime_type), the networks a
+        -- user or host may authenticate from, and which memberships are an owner's (replaced when the owner changes).
+        ALTER TABLE secrets_resources ADD COLUMN IF NOT EXISTS annotations jsonb NOT NULL DEFAULT '{}';
+        ALTER TABLE secrets_resources ADD COLUMN IF NOT EXISTS restricted_to text[] NOT NULL DEFAULT '{}';
+        ALTER TABLE secrets_memberships ADD COLUMN IF NOT EXISTS ownership boolean NOT NULL DEFAULT false;
+        -- Ownership memberships of roles loaded before the column existed (then only policies had one). The account's
+        -- admin (its own policy) is left out: nothing holds it by ownership.
+        UPDATE secrets_memberships m SET ownership = true FROM secrets_resources r
+            WHERE NOT m.ownership AND r.resource_id = m.role_id AND r.kind = 'policy' AND m.member_id = r.owner_id AND m.policy_id = r.policy_id;
+        INSERT INTO secrets_memberships (role_id, member_id, policy_id, ownership)
+            SELECT r.resource_id, r.owner_id, r.policy_id, true FROM secrets_resources r
+            WHERE r.kind IN ('user', 'host', 'group', 'layer') AND r.resource_id <> r.policy_id
+              AND NOT EXISTS (SELECT 1 FROM secrets_memberships m WHERE m.role_id = r.resource_id AND m.member_id = r.owner_id)
+            ON CONFLICT DO NOTHING;
         """;
 
     /// <summary>Versions of a variable kept; older ones are deleted on update, as Conjur does.</summary>

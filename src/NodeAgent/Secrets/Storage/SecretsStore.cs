@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Conjur.EventSourced.Hosting.Postgres;
 using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
+using Conjur.EventSourced.NodeAgent.Secrets.Authz;
 using Conjur.EventSourced.NodeAgent.Secrets.Crypto;
 using Conjur.EventSourced.NodeAgent.Secrets.Policy;
 using Npgsql;
@@ -73,12 +75,15 @@ public sealed class SecretsStore : IAsyncDisposable
         return key;
     }
 
-    /// <summary>The stored hash of a role's API key, null when the role does not exist or has none.</summary>
-    public Task<byte[]?> ApiKeyHashAsync(string roleId, CancellationToken ct) => QueryOrMissingAsync(async () =>
+    /// <summary>A role's API key hash and the networks it may authenticate from; null when the role does not exist or has no API key.</summary>
+    public Task<RoleCredentials?> CredentialsAsync(string roleId, CancellationToken ct) => QueryOrMissingAsync(async () =>
     {
-        await using var cmd = _db.CreateCommand("SELECT api_key_hash FROM secrets_resources WHERE resource_id = $1");
+        await using var cmd = _db.CreateCommand("SELECT api_key_hash, restricted_to FROM secrets_resources WHERE resource_id = $1 AND api_key_hash IS NOT NULL");
         cmd.Parameters.AddWithValue(roleId);
-        return await cmd.ExecuteScalarAsync(ct) as byte[];
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct)
+            ? new RoleCredentials(await r.GetFieldValueAsync<byte[]>(0, ct), await r.GetFieldValueAsync<string[]>(1, ct))
+            : null;
     });
 
     /// <summary>Creates an account, its signing key, its root policy and its admin user; returns the admin's API key.</summary>
@@ -126,7 +131,7 @@ public sealed class SecretsStore : IAsyncDisposable
                 SELECT res.resource_id,
                        res.owner_id IN (SELECT id FROM r) AS owns,
                        ARRAY(SELECT DISTINCT p.privilege FROM secrets_permissions p WHERE p.resource_id = res.resource_id AND p.role_id IN (SELECT id FROM r)) AS privileges,
-                       v.version, v.sealed
+                       v.version, v.sealed, res.annotations->>'conjur/mime_type'
                 FROM secrets_resources res
                 LEFT JOIN LATERAL (SELECT version, sealed FROM secrets_values sv
                                    WHERE sv.resource_id = res.resource_id AND ($3::int IS NULL OR sv.version = $3)
@@ -144,7 +149,10 @@ public sealed class SecretsStore : IAsyncDisposable
                 var owns = r.GetBoolean(1);
                 var privileges = await r.GetFieldValueAsync<string[]>(2, ct);
                 rows[id] = new VariableRead(id, true, owns || privileges.Length > 0, owns || privileges.Contains("execute"),
-                    await r.IsDBNullAsync(3, ct) ? null : r.GetInt32(3), await r.IsDBNullAsync(4, ct) ? null : await r.GetFieldValueAsync<byte[]>(4, ct));
+                    await r.IsDBNullAsync(3, ct) ? null : r.GetInt32(3), await r.IsDBNullAsync(4, ct) ? null : await r.GetFieldValueAsync<byte[]>(4, ct))
+                {
+                    MimeType = await r.IsDBNullAsync(5, ct) ? null : r.GetString(5),
+                };
             }
             return rows;
         }) ?? [];
@@ -211,7 +219,10 @@ public sealed class SecretsStore : IAsyncDisposable
                        coalesce((SELECT json_agg(json_build_object('privilege', p.privilege, 'role', p.role_id, 'policy', p.policy_id) ORDER BY p.role_id, p.privilege)
                                  FROM secrets_permissions p WHERE p.resource_id = res.resource_id), '[]')::text,
                        coalesce((SELECT json_agg(json_build_object('version', v.version, 'expires_at', NULL) ORDER BY v.version)
-                                 FROM secrets_values v WHERE v.resource_id = res.resource_id), '[]')::text
+                                 FROM secrets_values v WHERE v.resource_id = res.resource_id), '[]')::text,
+                       coalesce((SELECT json_agg(json_build_object('name', a.key, 'value', a.value, 'policy', res.policy_id) ORDER BY a.key)
+                                 FROM jsonb_each_text(res.annotations) a), '[]')::text,
+                       res.restricted_to
                 FROM secrets_resources res
                 WHERE res.account = $2 AND ($3::text IS NULL OR res.kind = $3)
                   AND (res.owner_id IN (SELECT id FROM r)
@@ -232,12 +243,17 @@ public sealed class SecretsStore : IAsyncDisposable
                     ["id"] = id,
                     ["owner"] = r.GetString(1),
                     ["policy"] = r.GetString(2),
-                    ["permissions"] = System.Text.Json.JsonDocument.Parse(r.GetString(4)).RootElement.Clone(),
-                    ["annotations"] = Array.Empty<object>(),
+                    ["permissions"] = JsonDocument.Parse(r.GetString(4)).RootElement.Clone(),
+                    ["annotations"] = JsonDocument.Parse(r.GetString(6)).RootElement.Clone(),
                 };
-                if (id.Split(':')[1] == "variable")
+                var kind = id.Split(':')[1];
+                if (kind == "variable")
                 {
-                    item["secrets"] = System.Text.Json.JsonDocument.Parse(r.GetString(5)).RootElement.Clone();
+                    item["secrets"] = JsonDocument.Parse(r.GetString(5)).RootElement.Clone();
+                }
+                if (kind is "user" or "host")
+                {
+                    item["restricted_to"] = await r.GetFieldValueAsync<string[]>(7, ct);
                 }
                 list.Add(item);
             }
@@ -245,16 +261,38 @@ public sealed class SecretsStore : IAsyncDisposable
         }) ?? [];
     }
 
-    /// <summary>Loads a parsed policy into policy <paramref name="policyId"/>; returns the new roles' API keys and the policy's version.</summary>
+    /// <summary>
+    /// Loads a parsed policy into policy <paramref name="policyId"/> with <paramref name="method"/>'s semantics
+    /// (POST adds, PATCH also changes what it re-declares, PUT also deletes what P declared and no longer does);
+    /// returns the new roles' API keys and the policy's version. The facts <see cref="PolicyAuthorization"/> judges
+    /// are gathered inside the transaction, and a refusal (<see cref="PolicyRefusedException"/>) rolls it back.
+    /// </summary>
     public async Task<(IReadOnlyList<(string Id, string ApiKey)> Created, int Version)> LoadPolicyAsync(
-        string policyId, PolicyDocument doc, bool replace, string loadedBy, string yaml, string method, CancellationToken ct)
+        string policyId, PolicyDocument doc, string method, string loadedBy, string yaml, CancellationToken ct)
     {
         await EnsureSchemaAsync(ct);
         var account = policyId.Split(':')[0];
+        var replace = method == "PUT";
         await using var conn = await _db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        // Loads of one policy queue on its row.
-        await Exec(conn, tx, "SELECT 1 FROM secrets_resources WHERE resource_id = $1 FOR UPDATE", ct, policyId);
+        // Loads of one account queue on its row, so what the decision reads stays true until this load commits
+        // (two loads at different policies could otherwise both declare one record). One that waits longer than
+        // LoadLockWait is answered 409, as Conjur answers a concurrent load, rather than held until a proxy gives up.
+        await Exec(conn, tx, $"SET LOCAL lock_timeout = '{(int)LoadLockWait.TotalMilliseconds}ms'", ct);
+        try
+        {
+            await Exec(conn, tx, "SELECT 1 FROM secrets_accounts WHERE account = $1 FOR UPDATE", ct, account);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            throw new PolicyConflictException(account);
+        }
+        await Exec(conn, tx, "SET LOCAL lock_timeout = 0", ct);
+        var facts = await PolicyFactsAsync(conn, tx, policyId, doc, replace ? loadedBy : null, ct);
+        if (PolicyAuthorization.Check(doc, policyId, method, facts) is { } refusal)
+        {
+            throw new PolicyRefusedException(refusal);
+        }
         var declared = doc.Declarations.Select(d => d.Id).ToArray();
         if (replace)
         {
@@ -270,60 +308,49 @@ public sealed class SecretsStore : IAsyncDisposable
                     gone.Add(r.GetString(0));
                 }
             }
-            var goneIds = gone.ToArray();
+            // As one parameter: a string[] passed alone to 'params object[]' would be taken as the parameter list itself.
+            object goneIds = gone.ToArray();
             await Exec(conn, tx, "DELETE FROM secrets_values WHERE resource_id = ANY($1)", ct, goneIds);
             await Exec(conn, tx, "DELETE FROM secrets_permissions WHERE resource_id = ANY($1) OR role_id = ANY($1) OR policy_id = $2", ct, goneIds, policyId);
             await Exec(conn, tx, "DELETE FROM secrets_memberships WHERE role_id = ANY($1) OR member_id = ANY($1) OR policy_id = $2", ct, goneIds, policyId);
             await Exec(conn, tx, "DELETE FROM secrets_resources WHERE resource_id = ANY($1)", ct, goneIds);
         }
         var created = new List<(string, string)>();
-        foreach (var d in doc.Declarations)
+        // Statements go in batches (one round trip each), so a load of thousands of records takes seconds, not minutes.
+        foreach (var chunk in doc.Declarations.Chunk(BatchSize))
         {
-            var apiKey = PolicyDocument.HasApiKey(d.Kind) ? ApiKeys.Generate() : null;
-            await using var cmd = new NpgsqlCommand("""
-                INSERT INTO secrets_resources (resource_id, account, kind, owner_id, policy_id, api_key_hash)
-                VALUES ($1, $2, $3, $4, $4, $5) ON CONFLICT DO NOTHING
-                """, conn, tx);
-            cmd.Parameters.AddWithValue(d.Id);
-            cmd.Parameters.AddWithValue(account);
-            cmd.Parameters.AddWithValue(d.Kind);
-            cmd.Parameters.AddWithValue(d.Policy);
-            cmd.Parameters.Add(new NpgsqlParameter { Value = apiKey is null ? DBNull.Value : ApiKeys.Hash(apiKey), NpgsqlDbType = NpgsqlDbType.Bytea });
-            if (await cmd.ExecuteNonQueryAsync(ct) == 1 && apiKey is not null)
+            await using var batch = new NpgsqlBatch(conn, tx);
+            var keys = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var d in chunk)
             {
-                created.Add((d.Id, apiKey));
+                keys[d.Id] = PolicyDocument.HasApiKey(d.Kind) ? ApiKeys.Generate() : null;
+                batch.BatchCommands.Add(DeclarationCommand(d, account, method, keys[d.Id]));
             }
-            if (d.Kind == "policy")
+            var rows = 0;
+            await using (var r = await batch.ExecuteReaderAsync(ct))
             {
-                // The enclosing policy's members own what the nested policy holds.
-                await Exec(conn, tx, "INSERT INTO secrets_memberships (role_id, member_id, policy_id) VALUES ($1, $2, $2) ON CONFLICT DO NOTHING", ct, d.Id, d.Policy);
+                do
+                {
+                    while (await r.ReadAsync(ct))
+                    {
+                        rows++;
+                        if (r.GetBoolean(1) && keys[r.GetString(0)] is { } apiKey)
+                        {
+                            created.Add((r.GetString(0), apiKey));
+                        }
+                    }
+                }
+                while (await r.NextResultAsync(ct));
             }
-        }
-        var referenced = doc.Grants.SelectMany(g => new[] { (g.Role, g.Line), (g.Member, g.Line) })
-            .Concat(doc.Permits.SelectMany(p => new[] { (p.Role, p.Line), (p.Resource, p.Line) })).ToList();
-        var ids = referenced.Select(x => x.Item1).Distinct().ToArray();
-        var existing = new HashSet<string>(StringComparer.Ordinal);
-        await using (var cmd = new NpgsqlCommand("SELECT resource_id FROM secrets_resources WHERE resource_id = ANY($1)", conn, tx))
-        {
-            cmd.Parameters.AddWithValue(ids);
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct))
+            if (rows != chunk.Length)
             {
-                existing.Add(r.GetString(0));
+                throw new InvalidOperationException($"{chunk.Length - rows} declaration(s) of {policyId} hit a record of another policy although the account was locked");
             }
         }
-        if (referenced.FirstOrDefault(x => !existing.Contains(x.Item1)) is { Item1: not null } missing)
-        {
-            throw new PolicyException($"{missing.Item1} is not declared in this policy and does not exist", missing.Line, 1);
-        }
-        foreach (var g in doc.Grants)
-        {
-            await Exec(conn, tx, "INSERT INTO secrets_memberships (role_id, member_id, policy_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", ct, g.Role, g.Member, g.Policy);
-        }
-        foreach (var p in doc.Permits)
-        {
-            await Exec(conn, tx, "INSERT INTO secrets_permissions (resource_id, privilege, role_id, policy_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", ct, p.Resource, p.Privilege, p.Role, p.Policy);
-        }
+        await ExecBatchAsync(conn, tx, "INSERT INTO secrets_memberships (role_id, member_id, policy_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            doc.Grants.Select(g => new object[] { g.Role, g.Member, g.Policy }), ct);
+        await ExecBatchAsync(conn, tx, "INSERT INTO secrets_permissions (resource_id, privilege, role_id, policy_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            doc.Permits.Select(p => new object[] { p.Resource, p.Privilege, p.Role, p.Policy }), ct);
         int version;
         await using (var cmd = new NpgsqlCommand("""
             INSERT INTO secrets_policy_versions (policy_id, version, role_id, method, sha256)
@@ -339,6 +366,122 @@ public sealed class SecretsStore : IAsyncDisposable
         }
         await tx.CommitAsync(ct);
         return (created, version);
+    }
+
+    /// <summary>
+    /// The records <paramref name="doc"/> names that exist and the policies above them (up to the root), and, for a
+    /// PUT by <paramref name="replacer"/>, how many records managed within the policy it lacks <c>update</c> on.
+    /// </summary>
+    private static async Task<PolicyFacts> PolicyFactsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string policyId, PolicyDocument doc, string? replacer, CancellationToken ct)
+    {
+        var named = doc.Declarations.SelectMany(d => new[] { d.Id, d.Owner, d.Policy })
+            .Concat(doc.Grants.SelectMany(g => new[] { g.Role, g.Member }))
+            .Concat(doc.Permits.SelectMany(p => new[] { p.Role, p.Resource }))
+            .Append(policyId).Distinct(StringComparer.Ordinal).ToArray();
+        var records = new Dictionary<string, ExistingRecord>(StringComparer.Ordinal);
+        await using (var cmd = new NpgsqlCommand("""
+            WITH RECURSIVE up(id) AS (
+                SELECT resource_id FROM secrets_resources WHERE resource_id = ANY($1)
+                UNION SELECT res.policy_id FROM secrets_resources res JOIN up ON res.resource_id = up.id)
+            SELECT resource_id, owner_id, policy_id, annotations::text FROM secrets_resources WHERE resource_id IN (SELECT id FROM up)
+            """, conn, tx))
+        {
+            cmd.Parameters.AddWithValue(named);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                records[r.GetString(0)] = new ExistingRecord(r.GetString(0), r.GetString(1), r.GetString(2))
+                {
+                    Annotations = JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(3)) ?? [],
+                };
+            }
+        }
+        if (replacer is null)
+        {
+            return new PolicyFacts(records);
+        }
+        // Conjur's check before a replace: update on the policy and on everything within it.
+        await using (var cmd = new NpgsqlCommand(RolesCte + """
+            , sub(id) AS (
+                SELECT $2::text
+                UNION SELECT res.resource_id FROM secrets_resources res JOIN sub ON res.policy_id = sub.id WHERE res.kind = 'policy')
+            SELECT count(*) FROM secrets_resources res
+            WHERE res.policy_id IN (SELECT id FROM sub)
+              AND res.owner_id NOT IN (SELECT id FROM r)
+              AND NOT EXISTS (SELECT 1 FROM secrets_permissions p WHERE p.resource_id = res.resource_id AND p.privilege = 'update' AND p.role_id IN (SELECT id FROM r))
+            """, conn, tx))
+        {
+            cmd.Parameters.AddWithValue(replacer);
+            cmd.Parameters.AddWithValue(policyId);
+            return new PolicyFacts(records, (int)(long)(await cmd.ExecuteScalarAsync(ct))!);
+        }
+    }
+
+    private const int BatchSize = 500;
+
+    /// <summary>How long a policy load waits for another load of its account to finish.</summary>
+    public static readonly TimeSpan LoadLockWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Inserts or updates one declared record; answers its id and whether it is new. A re-declared record (the decision
+    /// made sure it is this policy's) keeps its API key. POST keeps its owner and restriction (adding networks) and adds
+    /// annotations; PATCH sets owner and restriction, and adds or changes annotations; PUT sets all three to what is
+    /// declared. As in Conjur, a role's owner is a member of it (the owner of a policy so owns what the policy holds, the
+    /// owner of a host holds what was granted to it): a new owner's membership takes the old one's place.
+    /// </summary>
+    private static NpgsqlBatchCommand DeclarationCommand(PolicyDocument.Declaration d, string account, string method, string? apiKey)
+    {
+        var cmd = new NpgsqlBatchCommand("""
+            WITH up AS (
+                INSERT INTO secrets_resources (resource_id, account, kind, owner_id, policy_id, api_key_hash, annotations, restricted_to)
+                VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
+                ON CONFLICT (resource_id) DO UPDATE SET
+                    owner_id = CASE WHEN $9 THEN EXCLUDED.owner_id ELSE secrets_resources.owner_id END,
+                    annotations = CASE WHEN $10 THEN EXCLUDED.annotations ELSE secrets_resources.annotations || EXCLUDED.annotations END,
+                    restricted_to = CASE WHEN $9 THEN EXCLUDED.restricted_to
+                                         ELSE ARRAY(SELECT DISTINCT unnest(secrets_resources.restricted_to || EXCLUDED.restricted_to)) END
+                WHERE secrets_resources.policy_id = EXCLUDED.policy_id
+                RETURNING resource_id, xmax = 0 AS inserted, owner_id, policy_id),
+            replaced AS (
+                DELETE FROM secrets_memberships m USING up
+                WHERE $11 AND m.role_id = up.resource_id AND m.ownership AND m.member_id <> up.owner_id),
+            owned AS (
+                INSERT INTO secrets_memberships (role_id, member_id, policy_id, ownership)
+                SELECT resource_id, owner_id, policy_id, true FROM up WHERE $11
+                ON CONFLICT DO NOTHING)
+            SELECT resource_id, inserted FROM up
+            """);
+        cmd.Parameters.AddWithValue(d.Id);
+        cmd.Parameters.AddWithValue(account);
+        cmd.Parameters.AddWithValue(d.Kind);
+        cmd.Parameters.AddWithValue(d.Owner);
+        cmd.Parameters.AddWithValue(d.Policy);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = apiKey is null ? DBNull.Value : ApiKeys.Hash(apiKey), NpgsqlDbType = NpgsqlDbType.Bytea });
+        cmd.Parameters.AddWithValue(JsonSerializer.Serialize(d.Annotations));
+        cmd.Parameters.Add(new NpgsqlParameter { Value = d.RestrictedTo.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        cmd.Parameters.AddWithValue(method != "POST");
+        cmd.Parameters.AddWithValue(method == "PUT");
+        cmd.Parameters.AddWithValue(PolicyDocument.IsRole(d.Kind));
+        return cmd;
+    }
+
+    /// <summary>Runs <paramref name="sql"/> once per argument list, <see cref="BatchSize"/> to a round trip.</summary>
+    private static async Task ExecBatchAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, IEnumerable<object[]> argumentLists, CancellationToken ct)
+    {
+        foreach (var chunk in argumentLists.Chunk(BatchSize))
+        {
+            await using var batch = new NpgsqlBatch(conn, tx);
+            foreach (var args in chunk)
+            {
+                var cmd = new NpgsqlBatchCommand(sql);
+                foreach (var a in args)
+                {
+                    cmd.Parameters.AddWithValue(a);
+                }
+                batch.BatchCommands.Add(cmd);
+            }
+            await batch.ExecuteNonQueryAsync(ct);
+        }
     }
 
     private static async Task Exec(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct, params object[] args)
