@@ -19,14 +19,15 @@ public abstract class RunningCluster : IAsyncLifetime
     private readonly IMessageSink _sink;
 
     /// <param name="failover">Timing a scenario needs instead of the defaults (e.g. a window to act in before self-promotion).</param>
+    /// <param name="agentSettings">Settings for this cluster's agents only, as environment variables (<c>Section__Key</c>).</param>
     protected RunningCluster(IMessageSink sink, int basePort, IReadOnlyList<(string Id, NodeRole Role, bool Async)>? nodes = null,
-        Func<FailoverConfig, FailoverConfig>? failover = null)
+        Func<FailoverConfig, FailoverConfig>? failover = null, IReadOnlyDictionary<string, string>? agentSettings = null)
     {
         _sink = sink;
         var dir = Path.Combine(Path.GetTempPath(), $"conjur-test-{basePort}-{Guid.NewGuid():N}"[..40]);
         var config = DefaultTopology.Create(dir, basePort, clusterId: $"t{basePort}", nodes);
         Config = failover is null ? config : config with { Failover = failover(config.Failover) };
-        Launcher = new ClusterLauncher(Config, m => _sink.OnMessage(new DiagnosticMessage($"[{basePort}] {m}")));
+        Launcher = new ClusterLauncher(Config, m => _sink.OnMessage(new DiagnosticMessage($"[{basePort}] {m}")), agentSettings);
     }
 
     public ClusterConfig Config { get; }
