@@ -9,8 +9,10 @@ using Conjur.EventSourced.NodeAgent.Health;
 using Conjur.EventSourced.NodeAgent.Heartbeats;
 using Conjur.EventSourced.NodeAgent.Postgres;
 using Conjur.EventSourced.NodeAgent.Secrets;
+using Conjur.EventSourced.NodeAgent.Secrets.Limits;
 using Conjur.EventSourced.Hosting.Telemetry;
 using Conjur.EventSourced.NodeAgent.Telemetry;
+using Conjur.EventSourced.NodeAgent.Trust;
 using OpenTelemetry.Metrics;
 using MassTransit;
 
@@ -19,6 +21,7 @@ string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefaul
 
 ClusterConfig config;
 NodeConfig node;
+IPeerAuthentication peers;
 try
 {
     var path = Arg("--config") ?? Environment.GetEnvironmentVariable("CONJUR_CONFIG")
@@ -31,6 +34,7 @@ try
     _ = config.RabbitMqPassword();
     // The secrets API's data key: without it no stored value can be read, so refuse to start.
     _ = config.DataKey();
+    peers = new HmacPeerAuthentication(config, node);
 }
 catch (ConfigurationException e)
 {
@@ -50,6 +54,17 @@ builder.Services.AddSingleton(new ClusterKeys(config));
 builder.Services.AddSingleton(_ => new EtcdSession(config.Etcd.Endpoints));
 builder.Services.AddSingleton(new NodeState(new NodeSnapshot { NodeId = node.Id, Role = node.Role.ToString().ToLowerInvariant(), Async = node.Async }));
 builder.Services.AddSingleton<AgentMetrics>();
+AuthnLimits authnLimits;
+try
+{
+    authnLimits = AuthnLimits.From(builder.Configuration);
+}
+catch (ConfigurationException e)
+{
+    Console.Error.WriteLine($"node agent: {e.Message}");
+    return 2;
+}
+
 builder.Services.AddConjurTelemetry(config, "conjur-agent", node.Id, m => m.AddPrometheusExporter());
 builder.Services.AddSingleton<PostgresSupervisor>();
 builder.Services.AddSingleton<PostgresProbe>();
@@ -60,8 +75,9 @@ builder.Services.AddSingleton<AgentGate>();
 builder.Services.AddSingleton<CycleTrigger>();
 builder.Services.AddSingleton<HaCycle>();
 builder.Services.AddFailover();
+builder.Services.AddSingleton(peers);
 builder.Services.AddAudit();
-builder.Services.AddSecrets(config);
+builder.Services.AddSecrets(config, authnLimits);
 builder.Services.AddSingleton<HeartbeatQueue>();
 builder.Services.AddHostedService<HaLoop>();
 builder.Services.AddHostedService<ClusterWatch>();

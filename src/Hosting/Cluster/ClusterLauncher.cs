@@ -42,6 +42,7 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         config.EnsureDataKey();
         config.EnsureBootstrapToken();
         // Each node's signing key (audit batches, forwarded writes) before any agent starts; the old shared audit key goes.
+        NodeKeys.Ensure(config);
 
         _progress("starting etcd (3 members), RabbitMQ and the control plane's Postgres");
         var seeding = StartEtcdAndSeedAsync(ct);

@@ -2,16 +2,23 @@ using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
 using Conjur.EventSourced.NodeAgent.Secrets.Api;
 using Conjur.EventSourced.NodeAgent.Secrets.Crypto;
+using Conjur.EventSourced.NodeAgent.Secrets.Limits;
 using Conjur.EventSourced.NodeAgent.Secrets.Storage;
 
 namespace Conjur.EventSourced.NodeAgent.Secrets;
 
 public static class Configuration
 {
-    /// <summary>Registers the Conjur-compatible secrets API; reads the data key now so a missing or malformed one stops the agent at start.</summary>
-    public static IServiceCollection AddSecrets(this IServiceCollection services, ClusterConfig config)
+    /// <summary>
+    /// Registers the Conjur-compatible secrets API; reads the data key now so a missing or malformed one stops the agent at start.
+    /// <paramref name="limits"/> are the authentication limits (<see cref="AuthnLimits.From"/>).
+    /// </summary>
+    public static IServiceCollection AddSecrets(this IServiceCollection services, ClusterConfig config, AuthnLimits limits)
     {
         services.AddSingleton(new DataCipher(config.DataKey()));
+        services.AddSingleton(limits);
+        services.AddSingleton<AuthnLimiter>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuthnLimiter>());
         services.AddSingleton<SecretsStore>();
         services.AddSingleton<WriteForwarder>();
         services.AddHostedService<SchemaKeeper>();

@@ -1,15 +1,19 @@
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
+using Conjur.EventSourced.NodeAgent.Trust;
 
 namespace Conjur.EventSourced.NodeAgent.Secrets.Api;
 
 /// <summary>
 /// A follower's writes (variable updates, policy loads) go to the master through the load balancer's
 /// HTTP address, with the caller's own token: the master authorises and audits them as the caller's.
+/// The client's address goes with them signed by this node (<see cref="IPeerAuthentication.VouchForClient"/>),
+/// since the load balancer drops and overwrites every forwarding header a client could also have sent.
 /// The answer, whatever it is, goes back unchanged.
 /// </summary>
-public sealed class WriteForwarder(ClusterConfig config, ILogger<WriteForwarder> log) : IDisposable
+public sealed class WriteForwarder(ClusterConfig config, IPeerAuthentication peers, ILogger<WriteForwarder> log) : IDisposable
 {
-    private static readonly string[] Copied = ["Authorization", "Content-Type", "Accept", "Accept-Encoding", "X-Conjur-Bootstrap", "User-Agent"];
+    private static readonly string[] Copied = ["Authorization", "Content-Type", "Accept", "Accept-Encoding", ClusterSecrets.BootstrapHeader, "User-Agent"];
     private readonly HttpClient _http = new(new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.None })
     {
         BaseAddress = new Uri(config.LoadBalancer.Url),
@@ -18,10 +22,12 @@ public sealed class WriteForwarder(ClusterConfig config, ILogger<WriteForwarder>
 
     public void Dispose() => _http.Dispose();
 
-    public async Task ForwardAsync(HttpContext http, string nodeId)
+    public async Task ForwardAsync(HttpContext http)
     {
+        ArgumentNullException.ThrowIfNull(http);
         var request = http.Request;
-        using var message = new HttpRequestMessage(new HttpMethod(request.Method), request.Path.ToUriComponent() + request.QueryString.ToUriComponent());
+        var pathAndQuery = request.Path.ToUriComponent() + request.QueryString.ToUriComponent();
+        using var message = new HttpRequestMessage(new HttpMethod(request.Method), pathAndQuery);
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, http.RequestAborted);
         message.Content = new ByteArrayContent(body.ToArray());
@@ -32,8 +38,7 @@ public sealed class WriteForwarder(ClusterConfig config, ILogger<WriteForwarder>
                 message.Content.Headers.TryAddWithoutValidation(name, values.ToArray());
             }
         }
-        message.Headers.TryAddWithoutValidation("X-Forwarded-For", Caller.ClientIp(http));
-        message.Headers.TryAddWithoutValidation(RoleGate.ForwardedHeader, nodeId);
+        peers.VouchForClient(message, Caller.ClientIp(http), request.Method, pathAndQuery);
         HttpResponseMessage response;
         try
         {

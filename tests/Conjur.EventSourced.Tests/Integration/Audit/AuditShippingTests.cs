@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Conjur.EventSourced.Cli.Audit;
@@ -8,8 +8,9 @@ using Conjur.EventSourced.Cli.Secrets;
 using Conjur.EventSourced.Hosting.Cluster;
 using Conjur.EventSourced.Hosting.Postgres;
 using Conjur.EventSourced.Hosting.Processes;
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
-using Conjur.EventSourced.NodeAgent.Audit;
+using Conjur.EventSourced.NodeAgent.Trust;
 using Conjur.EventSourced.Tests.Fixtures;
 using Npgsql;
 using Xunit.Abstractions;
@@ -158,7 +159,7 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
     [Fact]
     public async Task MalformedBatch_Answers400_SaysWhy_StoresNothing_AndEchoesNoValue()
     {
-        var notJson = await PostRawAsync(cluster.Config.LoadBalancer.Url, "{\"origin\": \"malformed\", \"records\": [" + Canary);
+        var notJson = await PostRawAsync(cluster.Config.LoadBalancer.Url, "{\"origin\": \"malformed\", \"records\": [" + Canary, "malformed");
         var repeated = Record(1);
         repeated["message"] = null;
         repeated["user"] = Canary;
@@ -178,9 +179,9 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
     }
 
     [Fact]
-    public async Task BatchWithoutTheClusterKey_Answers401_StoresNothing()
+    public async Task BatchNotSignedWithItsOriginsKey_Answers401_StoresNothing()
     {
-        var response = await ShipAsync(cluster.Config.LoadBalancer.Url, Batch("intruder", Record(1)), key: "not-the-key");
+        var response = await ShipAsync(cluster.Config.LoadBalancer.Url, Batch("intruder", Record(1)), key: RandomNumberGenerator.GetBytes(NodeKeys.KeyBytes));
 
         response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         (await StoredAsync("intruder", 0)).Count.ShouldBe(0);
@@ -275,18 +276,25 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
         ["subject"] = $"test:variable:v{sequence}",
     };
 
-    private Task<HttpResponseMessage> ShipAsync(string baseUrl, object batch, string? key = null) =>
-        SendAsync(baseUrl, JsonContent.Create(batch), key);
+    private Task<HttpResponseMessage> ShipAsync(string baseUrl, Dictionary<string, object?> batch, byte[]? key = null) =>
+        SendAsync(baseUrl, JsonSerializer.SerializeToUtf8Bytes(batch), (string)batch["origin"]!, key);
 
-    private Task<HttpResponseMessage> PostRawAsync(string baseUrl, string body) =>
-        SendAsync(baseUrl, new StringContent(body, Encoding.UTF8, "application/json"), null);
+    private Task<HttpResponseMessage> PostRawAsync(string baseUrl, string body, string origin) =>
+        SendAsync(baseUrl, Encoding.UTF8.GetBytes(body), origin, null);
 
-    /// <summary>As an agent ships: with the cluster's key from its secrets folder, unless told otherwise.</summary>
-    private async Task<HttpResponseMessage> SendAsync(string baseUrl, HttpContent content, string? key)
+    /// <summary>
+    /// As an agent ships: signed with the key of the batch's origin, unless told otherwise. The test's origins are not
+    /// nodes of the layout (so they never meet a real node's sequence numbers): their keys come from the root, which
+    /// the operator's <c>cluster up</c> holds, as a node removed from the layout would still have its own.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(string baseUrl, byte[] body, string origin, byte[]? key)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{baseUrl}/audit/records")) { Content = content };
-        var clusterKey = (await File.ReadAllTextAsync(Path.Combine(cluster.Config.SecretsDir, "audit-ship.key"))).Trim();
-        request.Headers.Add(AuditShipKey.Header, key ?? clusterKey);
+        key ??= NodeKeys.Derive(NodeKeys.Read(cluster.Config.NodeKeyRootFile()), cluster.Config.ClusterId, origin);
+        var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var sig = NodeSignature.Sign(key, NodeSignature.AuditBatch(ts, origin, NodeSignature.BodyHash(body)));
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{baseUrl}/audit/records")) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.TryAddWithoutValidation("Authorization", $"{NodeSignature.Scheme} {NodeSignature.Header(origin, ts, sig)}");
         return await _http.SendAsync(request);
     }
 }

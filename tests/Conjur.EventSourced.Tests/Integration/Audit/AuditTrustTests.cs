@@ -49,6 +49,7 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
             """);
         var hostKey = keys[$"{Account}:host:long-reader"];
         await FollowerAuthenticatesAsync("host/long-reader", hostKey);
+        var quarantined = (await HealthAsync(cluster.Follower)).GetProperty("audit_quarantined").GetInt32();
 
         // Attack 5: a login longer than any audit field; before, its record was refused by the master forever.
         var longLogin = "host/" + new string('x', 4200);
@@ -78,7 +79,7 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
         var subject = (string)(await ScalarAsync("SELECT subject FROM audit_records WHERE origin = 'node2' AND subject LIKE $1", $"{Account}:host:xxxxxxxxxx%"))!;
         subject.Length.ShouldBeLessThanOrEqualTo(4096);
         subject.ShouldEndWith($"[truncated from {$"{Account}:host:".Length + 4200} characters]");
-        (await HealthAsync(cluster.Follower)).GetProperty("audit_quarantined").GetInt32().ShouldBe(0);
+        (await HealthAsync(cluster.Follower)).GetProperty("audit_quarantined").GetInt32().ShouldBe(quarantined); // nothing set aside: the record was made to fit
     }
 
     [Fact]
