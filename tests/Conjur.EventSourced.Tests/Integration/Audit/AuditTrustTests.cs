@@ -31,8 +31,13 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly AuditProbe _audit = new(cluster.Config, cluster.Master);
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _audit.Dispose();
+    }
 
     private string Lb => cluster.Config.LoadBalancer.Url;
 
@@ -49,7 +54,7 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
             """);
         var hostKey = keys[$"{Account}:host:long-reader"];
         await FollowerAuthenticatesAsync("host/long-reader", hostKey);
-        var quarantined = (await HealthAsync(cluster.Follower)).GetProperty("audit_quarantined").GetInt32();
+        var quarantined = (await AuditProbe.HealthAsync(cluster.Follower)).GetProperty("audit_quarantined").GetInt32();
 
         // Attack 5: a login longer than any audit field; before, its record was refused by the master forever.
         var longLogin = "host/" + new string('x', 4200);
@@ -74,12 +79,12 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
         }
 
         await Wait.ForAsync("the follower's fetches audited on the master", async _ =>
-            await CountAsync("SELECT count(*) FROM audit_records WHERE origin = 'node2' AND message_id = 'fetch' AND subject = $1", $"{Account}:variable:long/key") == 5,
+            await _audit.CountAsync("SELECT count(*) FROM audit_records WHERE origin = 'node2' AND message_id = 'fetch' AND subject = $1", $"{Account}:variable:long/key") == 5,
             Bound, TimeSpan.FromMilliseconds(250));
-        var subject = (string)(await ScalarAsync("SELECT subject FROM audit_records WHERE origin = 'node2' AND subject LIKE $1", $"{Account}:host:xxxxxxxxxx%"))!;
+        var subject = (string)(await _audit.ScalarAsync("SELECT subject FROM audit_records WHERE origin = 'node2' AND subject LIKE $1", $"{Account}:host:xxxxxxxxxx%"))!;
         subject.Length.ShouldBeLessThanOrEqualTo(4096);
         subject.ShouldEndWith($"[truncated from {$"{Account}:host:".Length + 4200} characters]");
-        (await HealthAsync(cluster.Follower)).GetProperty("audit_quarantined").GetInt32().ShouldBe(quarantined); // nothing set aside: the record was made to fit
+        (await AuditProbe.HealthAsync(cluster.Follower)).GetProperty("audit_quarantined").GetInt32().ShouldBe(quarantined); // nothing set aside: the record was made to fit
     }
 
     [Fact]
@@ -97,13 +102,13 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
         error.ShouldContain("signed by node2");
         wrongKey.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         legacy.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        (await CountAsync("SELECT count(*) FROM audit_records WHERE sequence > $1", 1_000_000_000L)).ShouldBe(0);
+        (await _audit.CountAsync("SELECT count(*) FROM audit_records WHERE sequence > $1", 1_000_000_000L)).ShouldBe(0);
     }
 
     [Fact]
     public async Task ForgerWithAnotherNodesKey_CannotPreemptTheFollowersSequences_ItsRealRecordsAreStored()
     {
-        var before = await ShippedAndStoredAsync(cluster.Follower);
+        var before = await _audit.ShippedAndStoredAsync(cluster.Follower);
         var next = Enumerable.Range(1, 20).Select(i => before + i).ToArray();
 
         // The master's own credential is the strongest an attacker could steal from another node.
@@ -112,11 +117,11 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
         asMaster.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         claimingToBe.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
 
-        await ProduceAsync(cluster.Follower, 20);
-        await Wait.ForAsync("the follower's audit queue to drain", async c => await QueueDepthAsync(cluster.Follower, c) == 0, Bound, TimeSpan.FromMilliseconds(250));
+        await _audit.ProduceAsync(cluster.Follower, 20);
+        await Wait.ForAsync("the follower's audit queue to drain", async c => await AuditProbe.QueueDepthAsync(cluster.Follower, c) == 0, Bound, TimeSpan.FromMilliseconds(250));
 
-        (await CountAsync("SELECT count(*) FROM audit_records WHERE origin = 'node2' AND sequence > $1 AND message LIKE 'test:host:probe %'", before)).ShouldBe(20);
-        (await CountAsync("SELECT count(*) FROM audit_records WHERE message LIKE 'forged%'", 0L)).ShouldBe(0);
+        (await _audit.CountAsync("SELECT count(*) FROM audit_records WHERE origin = 'node2' AND sequence > $1 AND message LIKE 'test:host:probe %'", before)).ShouldBe(20);
+        (await _audit.CountAsync("SELECT count(*) FROM audit_records WHERE message LIKE 'forged%'", 0L)).ShouldBe(0);
     }
 
     [Fact]
@@ -208,9 +213,9 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
         // Each checked failure is a record of its own; the limited ones one summary for the login, the address and the window.
         var victim = $"{Account}:host:victim";
         await Wait.ForAsync("the refused attempts audited on the master", async _ =>
-            await CountAsync("SELECT count(*) FROM audit_records WHERE origin = 'node2' AND user_id = $1 AND client_ip = '127.0.0.9' AND result = 'failure'", victim) == limit + 1,
+            await _audit.CountAsync("SELECT count(*) FROM audit_records WHERE origin = 'node2' AND user_id = $1 AND client_ip = '127.0.0.9' AND result = 'failure'", victim) == limit + 1,
             TimeSpan.FromSeconds(MasterWithFollowerUnderAttack.WindowSeconds + 60), TimeSpan.FromMilliseconds(500));
-        var summary = (string)(await ScalarAsync("SELECT message FROM audit_records WHERE origin = 'node2' AND user_id = $1 AND message LIKE '%rate limited%'", victim))!;
+        var summary = (string)(await _audit.ScalarAsync("SELECT message FROM audit_records WHERE origin = 'node2' AND user_id = $1 AND message LIKE '%rate limited%'", victim))!;
         output.WriteLine(summary);
         summary.ShouldContain("5 attempts from 127.0.0.9 refused");
         summary.ShouldNotContain(victimKey);
@@ -220,7 +225,7 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
     public async Task RecordTheMasterRefuses_IsQuarantined_AndLaterRecordsStillShip()
     {
         // An oversize record already in a spool (written before fields were capped): the master refuses it with 400.
-        var before = await ShippedAndStoredAsync(cluster.Follower);
+        var before = await _audit.ShippedAndStoredAsync(cluster.Follower);
         var agent = Daemon.ReadPid(cluster.Launcher.AgentPidFile("node2")) ?? throw new InvalidOperationException("no follower agent");
         await Daemon.StopAsync(agent, TimeSpan.FromSeconds(45));
         var spool = Path.Combine(cluster.Config.NodeDir("node2"), "audit");
@@ -236,13 +241,13 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
         await Wait.ForAsync("the restarted follower to answer /health", async c => (await ClusterLauncher.HealthAsync(cluster.Follower, c)).StatusCode != 0,
             TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250));
 
-        await ProduceAsync(cluster.Follower, 10);
-        await Wait.ForAsync("the follower's audit queue to drain", async c => await QueueDepthAsync(cluster.Follower, c) == 0, Bound, TimeSpan.FromMilliseconds(250));
+        await _audit.ProduceAsync(cluster.Follower, 10);
+        await Wait.ForAsync("the follower's audit queue to drain", async c => await AuditProbe.QueueDepthAsync(cluster.Follower, c) == 0, Bound, TimeSpan.FromMilliseconds(250));
 
-        (await HealthAsync(cluster.Follower)).GetProperty("audit_quarantined").GetInt32().ShouldBe(1);
+        (await AuditProbe.HealthAsync(cluster.Follower)).GetProperty("audit_quarantined").GetInt32().ShouldBe(1);
         (await _http.GetStringAsync(new Uri($"{cluster.Follower.ApiUrl}/metrics"))).ShouldMatch("(?m)^conjur_agent_audit_quarantined\\{[^}]*node=\"node2\"[^}]*\\} 1( |$)");
-        (await CountAsync("SELECT count(*) FROM audit_records WHERE origin = 'node2' AND sequence = $1", last + 1)).ShouldBe(0);
-        (await CountAsync("SELECT count(*) FROM audit_records WHERE origin = 'node2' AND sequence > $1", last + 1)).ShouldBe(10);
+        (await _audit.CountAsync("SELECT count(*) FROM audit_records WHERE origin = 'node2' AND sequence = $1", last + 1)).ShouldBe(0);
+        (await _audit.CountAsync("SELECT count(*) FROM audit_records WHERE origin = 'node2' AND sequence > $1", last + 1)).ShouldBe(10);
         (await File.ReadAllTextAsync(Path.Combine(spool, "spool.quarantine"))).ShouldContain($"\"sequence\":{last + 1}");
     }
 
@@ -390,7 +395,7 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
         await Wait.ForAsync($"the {messageId} of {subject} audited on the master", async ct =>
         {
             rows.Clear();
-            await using var conn = new NpgsqlConnection(MasterAudit);
+            await using var conn = new NpgsqlConnection(_audit.MasterAudit);
             await conn.OpenAsync(ct);
             await using var cmd = new NpgsqlCommand("SELECT DISTINCT client_ip FROM audit_records WHERE subject = $1 AND message_id = $2 AND ($3::text IS NULL OR origin = $3)", conn);
             cmd.Parameters.AddWithValue(subject);
@@ -405,38 +410,4 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
         }, Bound, TimeSpan.FromMilliseconds(250));
         return rows;
     }
-
-    private async Task<long> ShippedAndStoredAsync(NodeConfig node)
-    {
-        await Wait.ForAsync($"{node.Id}'s audit queue to be empty", async c => await QueueDepthAsync(node, c) == 0, Bound, TimeSpan.FromMilliseconds(250));
-        return Convert.ToInt64(await ScalarAsync("SELECT COALESCE(MAX(sequence), 0) FROM audit_records WHERE origin = $1", node.Id));
-    }
-
-    private async Task ProduceAsync(NodeConfig node, int count)
-    {
-        using var response = await _http.PostAsync(new Uri($"{node.ApiUrl}/audit/test/records?count={count}"), null);
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-    }
-
-    private static async Task<JsonElement> HealthAsync(NodeConfig node, CancellationToken ct = default)
-    {
-        var health = await ClusterLauncher.HealthAsync(node, ct);
-        return health.Body ?? throw new InvalidOperationException($"{node.Id}: {health.Error}");
-    }
-
-    private static async Task<int> QueueDepthAsync(NodeConfig node, CancellationToken ct = default) =>
-        (await HealthAsync(node, ct)).GetProperty("audit_queue_depth").GetInt32();
-
-    private async Task<long> CountAsync(string sql, object parameter) => Convert.ToInt64(await ScalarAsync(sql, parameter));
-
-    private async Task<object?> ScalarAsync(string sql, object parameter)
-    {
-        await using var conn = new NpgsqlConnection(MasterAudit);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        cmd.Parameters.AddWithValue(parameter);
-        return await cmd.ExecuteScalarAsync();
-    }
-
-    private string MasterAudit => PostgresTools.ConnectionString(cluster.Config, cluster.Master.Host, cluster.Master.PostgresPort, "audit", timeoutSeconds: 5);
 }
