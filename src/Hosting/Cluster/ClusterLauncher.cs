@@ -41,8 +41,10 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         // The secrets API's data key and the account bootstrap token: made once, kept across restarts.
         config.EnsureDataKey();
         config.EnsureBootstrapToken();
-        // Each node's signing key (audit batches, forwarded writes) before any agent starts; the old shared audit key goes.
+        // Each node's signing key (audit batches, forwarded writes) and the load balancer's hop key before any agent
+        // starts (a master-capable agent refuses to start without them); the old shared audit key goes.
         NodeKeys.Ensure(config);
+        NodeKeys.EnsureHopKey(config);
 
         _progress("starting etcd (3 members), RabbitMQ and the control plane's Postgres");
         var seeding = StartEtcdAndSeedAsync(ct);

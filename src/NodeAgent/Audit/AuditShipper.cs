@@ -42,7 +42,6 @@ public sealed class AuditShipper(ClusterConfig config, NodeConfig node, AuditSpo
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _ = metrics; // its gauges read this node's queue and quarantine from now on
         try
         {
             await RunAsync(stoppingToken);
