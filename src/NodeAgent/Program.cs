@@ -9,8 +9,10 @@ using Conjur.EventSourced.NodeAgent.Health;
 using Conjur.EventSourced.NodeAgent.Heartbeats;
 using Conjur.EventSourced.NodeAgent.Postgres;
 using Conjur.EventSourced.NodeAgent.Secrets;
+using Conjur.EventSourced.NodeAgent.Secrets.Limits;
 using Conjur.EventSourced.Hosting.Telemetry;
 using Conjur.EventSourced.NodeAgent.Telemetry;
+using Conjur.EventSourced.NodeAgent.Trust;
 using OpenTelemetry.Metrics;
 using MassTransit;
 
@@ -19,6 +21,7 @@ string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefaul
 
 ClusterConfig config;
 NodeConfig node;
+IPeerAuthentication peers;
 try
 {
     var path = Arg("--config") ?? Environment.GetEnvironmentVariable("CONJUR_CONFIG")
@@ -32,6 +35,7 @@ try
     // The secrets API's data key: without it no stored value can be read, so refuse to start.
     _ = config.DataKey();
     _ = config.EtcdNodeCredentials(node.Id);
+    peers = new HmacPeerAuthentication(config, node);
 }
 catch (ConfigurationException e)
 {
@@ -51,6 +55,17 @@ builder.Services.AddSingleton(new ClusterKeys(config));
 builder.Services.AddSingleton(_ => new EtcdSession(config.Etcd.Endpoints, credentials: config.EtcdNodeCredentials(node.Id)));
 builder.Services.AddSingleton(new NodeState(new NodeSnapshot { NodeId = node.Id, Role = node.Role.ToString().ToLowerInvariant(), Async = node.Async }));
 builder.Services.AddSingleton<AgentMetrics>();
+AuthnLimits authnLimits;
+try
+{
+    authnLimits = AuthnLimits.From(builder.Configuration);
+}
+catch (ConfigurationException e)
+{
+    Console.Error.WriteLine($"node agent: {e.Message}");
+    return 2;
+}
+
 builder.Services.AddConjurTelemetry(config, "conjur-agent", node.Id, m => m.AddPrometheusExporter());
 builder.Services.AddSingleton<PostgresSupervisor>();
 builder.Services.AddSingleton<PostgresProbe>();
@@ -61,8 +76,9 @@ builder.Services.AddSingleton<AgentGate>();
 builder.Services.AddSingleton<CycleTrigger>();
 builder.Services.AddSingleton<HaCycle>();
 builder.Services.AddFailover();
+builder.Services.AddSingleton(peers);
 builder.Services.AddAudit();
-builder.Services.AddSecrets(config, builder.Configuration);
+builder.Services.AddSecrets(config, builder.Configuration, authnLimits);
 builder.Services.AddSingleton<HeartbeatQueue>();
 builder.Services.AddHostedService<HaLoop>();
 builder.Services.AddHostedService<RoleKeeper>();

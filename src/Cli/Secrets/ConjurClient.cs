@@ -27,7 +27,7 @@ public sealed class ConjurClient(string baseUrl, TimeSpan? timeout = null) : IDi
     {
         using var client = new ConjurClient(config.LoadBalancer.Url);
         using var request = new HttpRequestMessage(HttpMethod.Post, $"internal/accounts/{Uri.EscapeDataString(account)}");
-        request.Headers.Add("X-Conjur-Bootstrap", SecretFiles.Read(config.BootstrapTokenFile()));
+        request.Headers.Add(ClusterSecrets.BootstrapHeader, SecretFiles.Read(config.BootstrapTokenFile()));
         using var response = await client._http.SendAsync(request, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
         if (response.StatusCode != HttpStatusCode.Created)

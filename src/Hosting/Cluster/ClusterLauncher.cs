@@ -15,7 +15,8 @@ namespace Conjur.EventSourced.Hosting.Cluster;
 /// <c>status</c>, <c>down</c> and the test fixtures. Every step is idempotent (a running part is left
 /// alone) and every wait is bounded.
 /// </summary>
-public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progress = null)
+/// <param name="agentEnvironment">Settings for the node agents (ASP.NET reads <c>Section__Key</c> variables), e.g. a test's limits.</param>
+public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progress = null, IReadOnlyDictionary<string, string>? agentEnvironment = null)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
 
@@ -43,6 +44,10 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         config.EnsureBootstrapToken();
         // The control plane API's credentials (operator, viewer, any added in cluster.json): made once, never logged.
         config.EnsureApiTokens();
+        // Each node's signing key (audit batches, forwarded writes) and the load balancer's hop key before any agent
+        // starts (a master-capable agent refuses to start without them); the old shared audit key goes.
+        NodeKeys.Ensure(config);
+        NodeKeys.EnsureHopKey(config);
 
         _progress("starting etcd (3 members), RabbitMQ and the control plane's Postgres");
         var seeding = StartEtcdAndSeedAsync(ct);
@@ -183,19 +188,26 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
     public int? ControlPlanePid => Daemon.ReadPid(ControlPlanePidFile) is { } pid && Daemon.IsRunning(pid) ? pid : null;
 
     public Task StartAgentAsync(NodeConfig node) =>
-        StartDaemonAsync("dotnet", [Binaries.NodeAgentDll, "--config", config.ConfigPath, "--node", node.Id], AgentPidFile(node.Id), AgentLogFile(node.Id));
+        StartDaemonAsync("dotnet", [Binaries.NodeAgentDll, "--config", config.ConfigPath, "--node", node.Id], AgentPidFile(node.Id), AgentLogFile(node.Id),
+            agentEnvironment);
 
-    private static async Task StartDaemonAsync(string file, IReadOnlyList<string> args, string pidFile, string logFile)
+    private static async Task StartDaemonAsync(string file, IReadOnlyList<string> args, string pidFile, string logFile,
+        IReadOnlyDictionary<string, string>? extra = null)
     {
         if (Daemon.IsRunning(pidFile))
         {
             return;
         }
-        await Daemon.StartAsync(file, args, logFile, pidFile, env: new Dictionary<string, string>
+        var env = new Dictionary<string, string>
         {
             ["DOTNET_NOLOGO"] = "1",
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-        });
+        };
+        foreach (var (name, value) in extra ?? new Dictionary<string, string>())
+        {
+            env[name] = value;
+        }
+        await Daemon.StartAsync(file, args, logFile, pidFile, env: env);
     }
 
     /// <summary>Stops every part by the PID it recorded, agents first (they stop their own Postgres).</summary>

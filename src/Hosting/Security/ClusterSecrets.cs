@@ -22,6 +22,9 @@ public static class ClusterSecrets
     /// <summary>Streaming replication, base backups and pg_rewind's reads of a source: over TCP with a password.</summary>
     public const string ReplicationUser = "replicator";
 
+    /// <summary>The header that carries the bootstrap token: not <c>X-Conjur-*</c>, which the load balancer drops from client requests.</summary>
+    public const string BootstrapHeader = "Conjur-Bootstrap";
+
     public static string PostgresAdminPasswordFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "postgres-admin.pw");
     public static string ReplicationPasswordFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "replication.pw");
     public static string OperatorDatabasePasswordFile(this ClusterConfig c) => Path.Combine(c.OperatorSecretsDir(), "postgres.pw");
@@ -86,6 +89,21 @@ public static class ClusterSecrets
 
     /// <summary>Guards the agent's internal account-creation endpoint (<c>cluster account create</c>), accepted only from loopback.</summary>
     public static string BootstrapTokenFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "bootstrap.token");
+
+    /// <summary>
+    /// The root every node's signing key is derived from (<see cref="NodeKeys"/>): held by <c>cluster up</c> and by the
+    /// agents of nodes that can become master (they check what other nodes sign); a follower never reads it.
+    /// </summary>
+    public static string NodeKeyRootFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "node-keys.root");
+
+    /// <summary>A node's own signing key (its audit batches, the client of a write it forwards): read by that node's agent only.</summary>
+    public static string NodeSigningKeyFile(this ClusterConfig c, string nodeId) => Path.Combine(c.SecretsDir, "nodes", nodeId, "signing.key");
+
+    /// <summary>The key the load balancer vouches for a client's address with (<c>X-Conjur-Hop</c>); read by the launcher and the master-capable agents.</summary>
+    public static string LoadBalancerHopKeyFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "loadbalancer", "hop.key");
+
+    /// <summary>The shared audit key every agent once sent in clear: removed by <see cref="NodeKeys.Ensure"/>.</summary>
+    public static string LegacyAuditShipKeyFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "audit-ship.key");
 
     /// <summary>Generates the data key once (32 random bytes, base64, mode 0600); an existing key is never replaced.</summary>
     public static void EnsureDataKey(this ClusterConfig c)

@@ -18,6 +18,18 @@ public static class HaProxyConfig
     // can get traffic for a moment after haproxy (re)starts; the node refuses it (fenced or standby).
     public const string ServerCheck = "check inter 100ms fall 2 rise 1 on-marked-down shutdown-sessions";
 
+    /// <summary>
+    /// The header by which the load balancer vouches for <c>X-Forwarded-For</c>: base64 of HMAC-SHA256 over the client's
+    /// address bytes (4 for IPv4, 16 for IPv6), keyed with the hop key. An agent believes <c>X-Forwarded-For</c> only with it.
+    /// </summary>
+    public const string HopHeader = "X-Conjur-Hop";
+
+    /// <summary>The environment variable haproxy reads the hop key from (base64), so the configuration file holds no secret.</summary>
+    public const string HopKeyVariable = "CONJUR_HOP_KEY";
+
+    /// <summary>Every header a client sends with this prefix is dropped by the load balancer before anything else.</summary>
+    public const string ClientHeaderPrefix = "X-Conjur-";
+
     public static IReadOnlyList<NodeConfig> Backends(ClusterConfig config) =>
         config.Nodes.Where(n => n.Role == NodeRole.Master || (n.Role == NodeRole.Standby && !n.Async)).ToList();
 
@@ -46,8 +58,15 @@ public static class HaProxyConfig
         s.AppendLine("frontend conjur_http");
         s.AppendLine("    mode http");
         s.AppendLine($"    bind {lb.Host}:{lb.HttpPort}");
-        s.AppendLine("    option forwardfor");
         s.AppendLine("    timeout http-request 10s");
+        // What a client says about itself or about other hops is never passed on: its X-Conjur-* headers and any
+        // forwarding header go, X-Forwarded-For is replaced (not appended to) by the address haproxy saw, and the hop
+        // header vouches for that address with a key only haproxy and the agents hold (on one host every hop is
+        // 127.0.0.1, so the connection's source cannot tell the load balancer from a client).
+        s.AppendLine($"    http-request del-header {ClientHeaderPrefix} -m beg");
+        s.AppendLine("    http-request del-header Forwarded");
+        s.AppendLine("    http-request set-header X-Forwarded-For %[src]");
+        s.AppendLine($"    http-request set-header {HopHeader} \"%[src,hmac(sha256,${{{HopKeyVariable}}}),base64]\"");
         s.AppendLine("    default_backend master_http");
         s.AppendLine();
         s.AppendLine("backend master_http");

@@ -1,4 +1,5 @@
 using Conjur.EventSourced.Hosting.Processes;
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
 
 namespace Conjur.EventSourced.Hosting.Services;
@@ -34,8 +35,10 @@ public sealed class HaProxyLauncher(ClusterConfig config)
         Directory.CreateDirectory(Dir);
         await File.WriteAllTextAsync(ConfigPath, HaProxyConfig.Render(config), ct);
         SystemUsers.AllowTraverse(config.StateDir);
-        (await CommandRunner.RunAsync("haproxy", ["-c", "-q", "-f", ConfigPath], TimeSpan.FromSeconds(10), ct: ct)).ThrowOnFailure();
-        var pid = await Daemon.StartAsync("haproxy", ["-db", "-f", ConfigPath], LogFile, PidFile, runAs: SystemUser);
+        // The hop key reaches haproxy in its environment (readable only to its own user and root), never in the file.
+        var env = new Dictionary<string, string> { [HaProxyConfig.HopKeyVariable] = Convert.ToBase64String(NodeKeys.EnsureHopKey(config)) };
+        (await CommandRunner.RunAsync("haproxy", ["-c", "-q", "-f", ConfigPath], TimeSpan.FromSeconds(10), env: env, ct: ct)).ThrowOnFailure();
+        var pid = await Daemon.StartAsync("haproxy", ["-db", "-f", ConfigPath], LogFile, PidFile, runAs: SystemUser, env: env);
         var lb = config.LoadBalancer;
         var up = await Wait.UntilAsync(async c => !Daemon.IsRunning(pid) || await AcceptsAsync(lb.Host, lb.StatsPort, c),
             StartTimeout, TimeSpan.FromMilliseconds(50), ct);

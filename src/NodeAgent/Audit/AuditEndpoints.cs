@@ -1,48 +1,81 @@
 using System.Text.Json;
 using Conjur.EventSourced.NodeAgent.Ha;
+using Conjur.EventSourced.NodeAgent.Trust;
 
 namespace Conjur.EventSourced.NodeAgent.Audit;
 
 /// <summary>
-/// <c>POST /audit/records</c>: where nodes ship their spooled records, reached through the load balancer,
-/// with the cluster's <see cref="AuditShipKey"/> (else 401). Only the node that accepts requests as master takes them (anything else answers 503 and the sender
-/// retries); a malformed batch is refused whole with 400; a batch is acknowledged only once committed.
+/// <c>POST /audit/records</c>: where nodes ship their spooled records, reached through the load balancer. Each
+/// batch is signed by the node that sends it (<see cref="IPeerAuthentication"/>; else 401), and a node ships only
+/// its own records: a batch whose <c>origin</c> is not its signer is refused with 403, so no node can add records
+/// in another's name or take another's sequence numbers first. Only the node that accepts requests as master takes
+/// them (anything else answers 503 and the sender retries); a malformed batch is refused whole with 400; a batch is
+/// acknowledged only once committed.
 /// </summary>
 public static class AuditEndpoints
 {
     public const string TestProducerSetting = "Audit:TestProducer";
 
+    /// <summary>A shipper sends at most <see cref="AuditShipper.MaxBatchBytes"/>; anything larger is refused before it is read.</summary>
+    public const long MaxBodyBytes = 2 * AuditShipper.MaxBatchBytes;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static void MapAudit(this WebApplication app)
     {
-        app.MapPost("/audit/records", async (HttpRequest request, NodeState state, AuditDatabase database, AuditShipKey key, ILogger<AuditDatabase> log, CancellationToken ct) =>
+        app.MapPost("/audit/records", async (HttpContext http, NodeState state, AuditDatabase database, IPeerAuthentication peers, AuditMetrics metrics,
+            ILogger<AuditDatabase> log, CancellationToken ct) =>
         {
-            if (!key.Accepts(request.Headers[AuditShipKey.Header].FirstOrDefault()))
+            var request = http.Request;
+            if (!request.Headers.Authorization.ToString().StartsWith(NodeSignature.Scheme + " ", StringComparison.Ordinal))
             {
-                return Results.Json(new { error = $"audit records are accepted only from the cluster's agents: missing or wrong {AuditShipKey.Header}" }, statusCode: 401);
+                metrics.BatchRefused("unauthenticated");
+                return Refused(401, $"audit records are accepted only from the cluster's agents, each signing with its own key: missing 'Authorization: {NodeSignature.Scheme} ...'");
+            }
+            if (request.ContentLength > MaxBodyBytes)
+            {
+                return Refused(413, $"a batch is at most {MaxBodyBytes} bytes");
             }
             var s = state.Current;
             if (s.Role != "master" || !s.AcceptingRequestsAt(DateTimeOffset.UtcNow))
             {
-                return Results.Json(new { error = $"not accepting audit records: this node is {(s.Role == "master" ? "a master that is not accepting requests" : "a " + s.Role)}" }, statusCode: 503);
+                return Refused(503, $"not accepting audit records: this node is {(s.Role == "master" ? "a master that is not accepting requests" : "a " + s.Role)}");
+            }
+            var body = await ReadBoundedAsync(request.Body, MaxBodyBytes, ct);
+            if (body is null)
+            {
+                return Refused(413, $"a batch is at most {MaxBodyBytes} bytes");
+            }
+            var sender = peers.AuthenticateAuditBatch(request, body);
+            if (sender.Node is null)
+            {
+                metrics.BatchRefused("unauthenticated");
+                return Refused(401, $"audit batch not authenticated: {sender.Problem}");
             }
             ShippedBatch? batch;
             try
             {
-                batch = await JsonSerializer.DeserializeAsync<ShippedBatch>(request.Body, Json, ct);
+                batch = JsonSerializer.Deserialize<ShippedBatch>(body, Json);
             }
             catch (JsonException e)
             {
+                metrics.BatchRefused("malformed");
                 // The parser's own message can quote the offending text: give only where it broke.
-                return Results.Json(new { error = $"malformed batch: not valid JSON for a batch of audit records (at {e.Path ?? "$"}, line {e.LineNumber}, byte {e.BytePositionInLine})" }, statusCode: 400);
+                return Refused(400, $"malformed batch: not valid JSON for a batch of audit records (at {e.Path ?? "$"}, line {e.LineNumber}, byte {e.BytePositionInLine})");
             }
             var errors = ShippedBatchValidation.Errors(batch);
             if (errors.Count > 0)
             {
+                metrics.BatchRefused("malformed");
                 return Results.Json(new { error = "malformed batch: nothing was stored", details = errors }, statusCode: 400);
             }
-            var records = ShippedBatchValidation.ToRecords(batch!);
+            if (batch!.Origin != sender.Node)
+            {
+                metrics.BatchRefused("forged_origin");
+                log.LogWarning("audit: refused a batch for origin {Origin} signed by {Sender}", batch.Origin, sender.Node);
+                return Refused(403, $"'origin' is {batch.Origin} but the batch is signed by {sender.Node}: a node ships only its own records");
+            }
+            var records = ShippedBatchValidation.ToRecords(batch);
             int stored;
             try
             {
@@ -50,10 +83,10 @@ public static class AuditEndpoints
             }
             catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
             {
-                log.LogWarning("audit: could not store a batch of {Count} record(s) from {Origin}: {Error}", records.Count, batch!.Origin, e.Message);
-                return Results.Json(new { error = "the audit database is not available: retry" }, statusCode: 503);
+                log.LogWarning("audit: could not store a batch of {Count} record(s) from {Origin}: {Error}", records.Count, batch.Origin, e.Message);
+                return Refused(503, "the audit database is not available: retry");
             }
-            return Results.Json(new ShipAcknowledgement(batch!.Origin!, records.Count, stored, records.Count - stored, records[^1].Sequence));
+            return Results.Json(new ShipAcknowledgement(batch.Origin!, records.Count, stored, records.Count - stored, records[^1].Sequence));
         });
 
         // For tests only (off unless the agent runs with Audit:TestProducer=true, e.g. the environment
@@ -78,5 +111,24 @@ public static class AuditEndpoints
                 return Results.Json(new { recorded = n, node });
             });
         }
+    }
+
+    private static IResult Refused(int status, string error) => Results.Json(new { error }, statusCode: status);
+
+    /// <summary>The body, or null if it is longer than <paramref name="max"/> (read no further than that).</summary>
+    private static async Task<byte[]?> ReadBoundedAsync(Stream body, long max, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > max)
+            {
+                return null;
+            }
+            await buffer.WriteAsync(chunk.AsMemory(0, read), ct);
+        }
+        return buffer.ToArray();
     }
 }

@@ -22,19 +22,27 @@ public sealed record AuditRecord
 
     public string Result => Success ? "success" : "failure";
 
-    public static AuditRecord From(AuditEvent e, string origin, long sequence) => new()
+    /// <summary>
+    /// The record of an event: every field fitted to what the master stores (<see cref="AuditFields"/>), so nothing
+    /// a client sent can make the record unstorable later.
+    /// </summary>
+    public static AuditRecord From(AuditEvent e, string origin, long sequence)
     {
-        Origin = origin,
-        Sequence = sequence,
-        Timestamp = e.Timestamp.ToUniversalTime(),
-        MessageId = e.MessageId,
-        Operation = e.Operation,
-        Success = e.Success,
-        Message = e.Message,
-        User = e.User,
-        Subject = e.Subject,
-        Authenticator = e.Authenticator,
-        Service = e.Service,
-        ClientIp = e.ClientIp,
-    };
+        ArgumentNullException.ThrowIfNull(e);
+        return new()
+        {
+            Origin = origin,
+            Sequence = sequence,
+            Timestamp = e.Timestamp.ToUniversalTime(),
+            MessageId = AuditFields.MessageId(e.MessageId),
+            Operation = AuditFields.CapRequired(e.Operation),
+            Success = e.Success,
+            Message = AuditFields.CapRequired(e.Message),
+            User = AuditFields.Cap(e.User),
+            Subject = AuditFields.Cap(e.Subject),
+            Authenticator = AuditFields.Cap(e.Authenticator),
+            Service = AuditFields.Cap(e.Service),
+            ClientIp = AuditFields.Cap(e.ClientIp),
+        };
+    }
 }

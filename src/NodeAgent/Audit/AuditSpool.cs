@@ -10,8 +10,10 @@ namespace Conjur.EventSourced.NodeAgent.Audit;
 /// <list type="bullet">
 /// <item><c>spool.jsonl</c>: one <see cref="AuditRecord"/> per line, appended and fsynced before
 /// <see cref="AppendAsync"/> returns, so a record acknowledged to the caller survives a crash;</item>
-/// <item><c>shipped</c>: the highest sequence the master has acknowledged, replaced atomically
-/// (write, fsync, rename) only after the master's acknowledgement.</item>
+/// <item><c>shipped</c>: the highest sequence the master has acknowledged (or that was set aside, below),
+/// replaced atomically (write, fsync, rename) only after the master's answer;</item>
+/// <item><c>spool.quarantine</c>: records the master refused as malformed (400), kept with its answer for a
+/// person to look at, so the records after them still ship (<see cref="QuarantineAsync"/>).</item>
 /// </list>
 /// A line torn by a crash mid-append was never acknowledged to its caller: it is set aside on load.
 /// Once everything is shipped and the file has grown, it is emptied; the marker keeps the sequence going.
@@ -27,6 +29,8 @@ public sealed class AuditSpool : IDisposable
     private readonly string _spoolPath;
     private readonly string _markerPath;
     private readonly string _rejectedPath;
+    private readonly string _quarantinePath;
+    private readonly HashSet<long> _quarantined = [];
     private FileStream? _append;
     private long _shipped;
     private long _last;
@@ -38,7 +42,9 @@ public sealed class AuditSpool : IDisposable
         _spoolPath = Path.Combine(directory, "spool.jsonl");
         _markerPath = Path.Combine(directory, "shipped");
         _rejectedPath = Path.Combine(directory, "spool.rejected");
+        _quarantinePath = Path.Combine(directory, "spool.quarantine");
         Load();
+        LoadQuarantine();
     }
 
     public string Folder { get; }
@@ -59,6 +65,20 @@ public sealed class AuditSpool : IDisposable
     public long LastSequence => Interlocked.Read(ref _last);
 
     public long ShippedThrough => Interlocked.Read(ref _shipped);
+
+    public string QuarantinePath => _quarantinePath;
+
+    /// <summary>Records set aside in <see cref="QuarantinePath"/> (distinct sequences, over the spool's life).</summary>
+    public int Quarantined
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _quarantined.Count;
+            }
+        }
+    }
 
     /// <summary>Appends the records (in sequence order) and fsyncs before returning.</summary>
     public async Task AppendAsync(IReadOnlyList<AuditRecord> records, CancellationToken ct)
@@ -122,34 +142,85 @@ public sealed class AuditSpool : IDisposable
         await _io.WaitAsync(ct);
         try
         {
-            if (sequence <= _shipped)
-            {
-                return;
-            }
-            var tmp = _markerPath + ".tmp";
-            await using (var marker = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                await marker.WriteAsync(Encoding.ASCII.GetBytes(sequence.ToString(CultureInfo.InvariantCulture) + "\n"), ct);
-                marker.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, _markerPath, overwrite: true);
-            bool drained;
-            lock (_gate)
-            {
-                _shipped = sequence;
-                _pending.RemoveAll(r => r.Sequence <= sequence);
-                drained = _pending.Count == 0;
-            }
-            if (drained && _append is { } stream && stream.Length > CompactAboveBytes)
-            {
-                // Everything in the file is acknowledged and the marker (durable above) carries the sequence on.
-                stream.SetLength(0);
-                stream.Flush(flushToDisk: true);
-            }
+            await AcknowledgeLockedAsync(sequence, ct);
         }
         finally
         {
             _io.Release();
+        }
+    }
+
+    /// <summary>
+    /// Sets aside the oldest pending records, which the master will never accept: appended (with the reason, and
+    /// fsynced) to <see cref="QuarantinePath"/>, and only then passed by the marker, so they are never lost and
+    /// never block the records behind them. A crash in between quarantines them again on the next attempt.
+    /// </summary>
+    public async Task QuarantineAsync(IReadOnlyList<AuditRecord> records, string reason, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        if (records.Count == 0)
+        {
+            return;
+        }
+        var text = new StringBuilder();
+        var why = new string([.. reason.Take(1000).Select(c => char.IsControl(c) ? ' ' : c)]);
+        text.Append(CultureInfo.InvariantCulture, $"# {DateTimeOffset.UtcNow:O} refused by the master: {why}\n");
+        foreach (var r in records)
+        {
+            text.Append(JsonSerializer.Serialize(r, Json)).Append('\n');
+        }
+        await _io.WaitAsync(ct);
+        try
+        {
+            lock (_gate)
+            {
+                if (_pending.Count < records.Count || _pending[0].Sequence != records[0].Sequence)
+                {
+                    throw new InvalidOperationException("only the oldest pending records can be quarantined");
+                }
+            }
+            await using (var file = new FileStream(_quarantinePath, FileMode.Append, FileAccess.Write, FileShare.Read))
+            {
+                await file.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()), ct);
+                file.Flush(flushToDisk: true);
+            }
+            lock (_gate)
+            {
+                _quarantined.UnionWith(records.Select(r => r.Sequence));
+            }
+            await AcknowledgeLockedAsync(records[^1].Sequence, ct);
+        }
+        finally
+        {
+            _io.Release();
+        }
+    }
+
+    private async Task AcknowledgeLockedAsync(long sequence, CancellationToken ct)
+    {
+        if (sequence <= _shipped)
+        {
+            return;
+        }
+        var tmp = _markerPath + ".tmp";
+        await using (var marker = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            await marker.WriteAsync(Encoding.ASCII.GetBytes(sequence.ToString(CultureInfo.InvariantCulture) + "\n"), ct);
+            marker.Flush(flushToDisk: true);
+        }
+        File.Move(tmp, _markerPath, overwrite: true);
+        bool drained;
+        lock (_gate)
+        {
+            _shipped = sequence;
+            _pending.RemoveAll(r => r.Sequence <= sequence);
+            drained = _pending.Count == 0;
+        }
+        if (drained && _append is { } stream && stream.Length > CompactAboveBytes)
+        {
+            // Everything in the file is acknowledged and the marker (durable above) carries the sequence on.
+            stream.SetLength(0);
+            stream.Flush(flushToDisk: true);
         }
     }
 
@@ -219,6 +290,32 @@ public sealed class AuditSpool : IDisposable
             trim.Flush(flushToDisk: true);
         }
         _pending.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+    }
+
+    private void LoadQuarantine()
+    {
+        if (!File.Exists(_quarantinePath))
+        {
+            return;
+        }
+        foreach (var line in File.ReadLines(_quarantinePath))
+        {
+            if (line.Length == 0 || line[0] == '#')
+            {
+                continue;
+            }
+            try
+            {
+                if (JsonSerializer.Deserialize<AuditRecord>(line, Json) is { } r)
+                {
+                    _quarantined.Add(r.Sequence);
+                }
+            }
+            catch (JsonException)
+            {
+                // A torn last line of a quarantine interrupted by a crash: its records are still pending and set aside again.
+            }
+        }
     }
 
     /// <summary>Never thrown away: an unreadable line goes to <c>spool.rejected</c> for a person to look at.</summary>

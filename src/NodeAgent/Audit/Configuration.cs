@@ -17,7 +17,7 @@ public static class Configuration
             return new AuditSpool(Path.Combine(config.NodeDir(node.Id), "audit"));
         });
         services.AddSingleton<AuditDatabase>();
-        services.AddSingleton<AuditShipKey>();
+        services.AddSingleton<AuditMetrics>();
         services.AddSingleton<DurableAuditTrail>();
         services.AddSingleton<IAuditTrail>(sp => sp.GetRequiredService<DurableAuditTrail>());
         services.AddHostedService(sp => sp.GetRequiredService<DurableAuditTrail>());

@@ -10,11 +10,18 @@ namespace Conjur.EventSourced.NodeAgent.Audit;
 /// node can write: the <c>audit</c> database on the master, the <see cref="AuditSpool"/> anywhere else
 /// (the <see cref="AuditShipper"/> carries the spool to the master). <see cref="RecordAsync"/> returns
 /// once its record is durable; if it cannot be stored, the caller gets the exception.
+/// <see cref="Enqueue"/> joins the same groups without a caller waiting (refused authentications).
 /// </summary>
 public sealed class DurableAuditTrail(NodeConfig node, NodeState state, AuditSpool spool, AuditDatabase database, ILogger<DurableAuditTrail> log)
     : BackgroundService, IAuditTrail
 {
     public const int MaxGroup = 500;
+
+    /// <summary>A record nobody waits for is tried with this many groups before it is given up (and logged).</summary>
+    public const int BackgroundAttempts = 3;
+
+    /// <summary>On shutdown, what is still queued gets one more group within this bound.</summary>
+    public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private int _queued;
@@ -24,18 +31,39 @@ public sealed class DurableAuditTrail(NodeConfig node, NodeState state, AuditSpo
     /// <summary>Records not yet acknowledged by the master: waiting here, plus the spool's unshipped ones.</summary>
     public int QueueDepth => Volatile.Read(ref _queued) + spool.Depth;
 
+    /// <summary>Records the master refused, set aside beside the spool (see <see cref="AuditSpool.QuarantineAsync"/>).</summary>
+    public int Quarantined => spool.Quarantined;
+
     public async Task RecordAsync(AuditEvent audit, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(audit);
         var pending = new Pending(audit, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        Interlocked.Increment(ref _queued);
-        if (!_queue.Writer.TryWrite(pending))
+        if (!TryQueue(pending))
         {
-            Interlocked.Decrement(ref _queued);
             throw new InvalidOperationException("the audit trail is shut down: the record was not stored");
         }
         // The record is stored even if this caller gives up waiting: an access that happened is audited.
-        await pending.Stored.Task.WaitAsync(ct);
+        await pending.Stored!.Task.WaitAsync(ct);
+    }
+
+    public void Enqueue(AuditEvent audit)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        if (!TryQueue(new Pending(audit, null)))
+        {
+            log.LogError("audit: the trail is shut down: a {MessageId} record of {User} was not stored", audit.MessageId, audit.User);
+        }
+    }
+
+    private bool TryQueue(Pending pending)
+    {
+        Interlocked.Increment(ref _queued);
+        if (_queue.Writer.TryWrite(pending))
+        {
+            return true;
+        }
+        Interlocked.Decrement(ref _queued);
+        return false;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -45,32 +73,8 @@ public sealed class DurableAuditTrail(NodeConfig node, NodeState state, AuditSpo
         {
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
-                group.Clear();
-                while (group.Count < MaxGroup && _queue.Reader.TryRead(out var p))
-                {
-                    group.Add(p);
-                }
-                try
-                {
-                    await StoreAsync(group, stoppingToken);
-                    foreach (var p in group)
-                    {
-                        p.Stored.TrySetResult();
-                    }
-                }
-                catch (Exception e)
-                {
-                    _mode = null; // read the sequence again before the next group
-                    log.LogError("audit: could not store {Count} record(s): {Error}", group.Count, e.Message);
-                    foreach (var p in group)
-                    {
-                        p.Stored.TrySetException(new InvalidOperationException($"the audit record could not be stored: {e.Message}", e));
-                    }
-                }
-                finally
-                {
-                    Interlocked.Add(ref _queued, -group.Count);
-                }
+                Take(group);
+                await StoreGroupAsync(group, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -79,10 +83,81 @@ public sealed class DurableAuditTrail(NodeConfig node, NodeState state, AuditSpo
         finally
         {
             _queue.Writer.TryComplete();
-            while (_queue.Reader.TryRead(out var p))
+            await DrainAsync(group);
+        }
+    }
+
+    private void Take(List<Pending> group)
+    {
+        group.Clear();
+        while (group.Count < MaxGroup && _queue.Reader.TryRead(out var p))
+        {
+            group.Add(p);
+        }
+    }
+
+    private async Task StoreGroupAsync(List<Pending> group, CancellationToken ct)
+    {
+        try
+        {
+            await StoreAsync(group, ct);
+            foreach (var p in group)
             {
-                p.Stored.TrySetException(new InvalidOperationException("the node agent is stopping: the audit record was not stored"));
+                p.Stored?.TrySetResult();
             }
+        }
+        catch (Exception e)
+        {
+            _mode = null; // read the sequence again before the next group
+            log.LogError("audit: could not store {Count} record(s): {Error}", group.Count, e.Message);
+            var lost = 0;
+            foreach (var p in group)
+            {
+                if (p.Stored is { } waiting)
+                {
+                    waiting.TrySetException(new InvalidOperationException($"the audit record could not be stored: {e.Message}", e));
+                }
+                else if (p.Attempts + 1 < BackgroundAttempts && !ct.IsCancellationRequested && TryQueue(p with { Attempts = p.Attempts + 1 }))
+                {
+                    // Nobody waits for it to learn of the failure: it goes with a later group.
+                }
+                else
+                {
+                    lost++;
+                }
+            }
+            if (lost > 0)
+            {
+                log.LogError("audit: {Lost} record(s) nobody waited for (refused authentications) were not stored after {Attempts} attempts", lost, BackgroundAttempts);
+            }
+        }
+        finally
+        {
+            Interlocked.Add(ref _queued, -group.Count);
+        }
+    }
+
+    /// <summary>What was queued when the agent began to stop (refused authentications above all) gets one bounded last group.</summary>
+    private async Task DrainAsync(List<Pending> group)
+    {
+        using var bound = new CancellationTokenSource(DrainTimeout);
+        while (!bound.IsCancellationRequested)
+        {
+            Take(group);
+            if (group.Count == 0)
+            {
+                return;
+            }
+            await StoreGroupAsync(group, bound.Token);
+        }
+        Take(group);
+        foreach (var p in group)
+        {
+            p.Stored?.TrySetException(new InvalidOperationException("the node agent is stopping: the audit record was not stored"));
+        }
+        if (group.Count > 0)
+        {
+            log.LogError("audit: the agent stopped with {Count} record(s) not stored", group.Count);
         }
     }
 
@@ -127,5 +202,6 @@ public sealed class DurableAuditTrail(NodeConfig node, NodeState state, AuditSpo
         return last;
     }
 
-    private sealed record Pending(AuditEvent Event, TaskCompletionSource Stored);
+    /// <summary>A queued event; <see cref="Stored"/> is null when nobody waits for it.</summary>
+    private sealed record Pending(AuditEvent Event, TaskCompletionSource? Stored, int Attempts = 0);
 }

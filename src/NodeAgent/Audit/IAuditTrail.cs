@@ -9,4 +9,11 @@ namespace Conjur.EventSourced.NodeAgent.Audit;
 public interface IAuditTrail
 {
     Task RecordAsync(AuditEvent audit, CancellationToken ct);
+
+    /// <summary>
+    /// Queues the record with the next group without waiting for it to be durable: for refused requests (a wrong
+    /// API key, a rate-limited attempt), where waiting would make each attacking request a durable write it holds
+    /// a connection for. Failures are retried with later groups and logged, never thrown at the caller.
+    /// </summary>
+    void Enqueue(AuditEvent audit);
 }

@@ -1,19 +1,19 @@
 using System.Text.RegularExpressions;
+using Conjur.EventSourced.Hosting.Security;
 
 namespace Conjur.EventSourced.NodeAgent.Audit;
 
 /// <summary>
 /// Checks a shipped batch before anything is stored: all or nothing. Error messages name the record's
 /// index and the field and rule, never the value (a value could be anything a client sent, and an
-/// error message ends up in logs).
+/// error message ends up in logs). A record made by <see cref="AuditRecord.From"/> always passes (its
+/// fields are fitted where it is made), so a refusal here means a bug on one side or a record from an
+/// older version: the sender quarantines it and goes on (see <see cref="AuditShipper"/>).
 /// </summary>
 public static partial class ShippedBatchValidation
 {
     public const int MaxRecords = 1000;
-    public const int MaxFieldLength = 4096;
-
-    [GeneratedRegex("^[a-z][A-Za-z0-9_]{0,62}$")]
-    private static partial Regex NodeId();
+    public const int MaxFieldLength = AuditFields.MaxLength;
 
     [GeneratedRegex("^[!-~]{1,32}$")]
     private static partial Regex MessageIdShape();
@@ -25,7 +25,7 @@ public static partial class ShippedBatchValidation
         {
             return ["the body must be a JSON object with 'origin' and 'records'"];
         }
-        if (batch.Origin is null || !NodeId().IsMatch(batch.Origin))
+        if (batch.Origin is null || !NodeKeys.IsNodeId(batch.Origin))
         {
             errors.Add("'origin' must be a node id (a lower-case letter, then letters, digits or '_')");
         }
@@ -120,6 +120,10 @@ public static partial class ShippedBatchValidation
         if (value is { Length: > MaxFieldLength })
         {
             errors.Add($"records[{i}].{field} is longer than {MaxFieldLength} characters");
+        }
+        else if (value is not null && AuditFields.HasUnstorable(value))
+        {
+            errors.Add($"records[{i}].{field} holds a NUL or an unpaired surrogate, which the audit database cannot store");
         }
     }
 }

@@ -23,6 +23,8 @@ public static class HealthEndpoints
             var body = HealthReport(s, config, node, queue.Depth, now);
             // Audit records on this node not yet acknowledged by the master (see docs/audit.md).
             body["audit_queue_depth"] = audit.QueueDepth;
+            // Records the master refused as malformed, set aside so the rest still ship: above 0 needs a person.
+            body["audit_quarantined"] = audit.Quarantined;
             return Results.Json(body, statusCode: s.AcceptingRequestsAt(now) ? 200 : 503);
         });
         app.MapGet("/info", (NodeState state, ClusterConfig config, NodeConfig node, PostgresSupervisor postgres, HaCycle cycle) =>

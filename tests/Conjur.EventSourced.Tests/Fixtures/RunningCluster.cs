@@ -21,15 +21,17 @@ public abstract class RunningCluster : IAsyncLifetime
 
     /// <param name="failover">Timing a scenario needs instead of the defaults (e.g. a window to act in before self-promotion).</param>
     /// <param name="configure">Any other change to the configuration <c>up</c> writes (e.g. more API credentials).</param>
+    /// <param name="agentSettings">Settings for this cluster's agents only, as environment variables (<c>Section__Key</c>).</param>
     protected RunningCluster(IMessageSink sink, int basePort, IReadOnlyList<(string Id, NodeRole Role, bool Async)>? nodes = null,
-        Func<FailoverConfig, FailoverConfig>? failover = null, Func<ClusterConfig, ClusterConfig>? configure = null)
+        Func<FailoverConfig, FailoverConfig>? failover = null, Func<ClusterConfig, ClusterConfig>? configure = null,
+        IReadOnlyDictionary<string, string>? agentSettings = null)
     {
         _sink = sink;
         var dir = Path.Combine(Path.GetTempPath(), $"conjur-test-{basePort}-{Guid.NewGuid():N}"[..40]);
         var config = DefaultTopology.Create(dir, basePort, clusterId: $"t{basePort}", nodes);
         config = failover is null ? config : config with { Failover = failover(config.Failover) };
         Config = configure is null ? config : configure(config);
-        Launcher = new ClusterLauncher(Config, m => _sink.OnMessage(new DiagnosticMessage($"[{basePort}] {m}")));
+        Launcher = new ClusterLauncher(Config, m => _sink.OnMessage(new DiagnosticMessage($"[{basePort}] {m}")), agentSettings);
     }
 
     public ClusterConfig Config { get; }

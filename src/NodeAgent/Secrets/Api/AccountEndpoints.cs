@@ -10,8 +10,9 @@ namespace Conjur.EventSourced.NodeAgent.Secrets.Api;
 /// <summary>
 /// <c>POST /internal/accounts/{account}</c>: what <c>cluster account create</c> calls (through the load
 /// balancer) to make an account and its admin, answering the admin's API key once. Not part of Conjur's
-/// API: it takes the bootstrap token of the cluster's secrets folder in <c>X-Conjur-Bootstrap</c> and
-/// is refused unless the request comes from loopback (directly or through the local load balancer).
+/// API: it takes the bootstrap token of the cluster's secrets folder in <c>Conjur-Bootstrap</c> (not an
+/// <c>X-Conjur-*</c> header, which the load balancer drops) and is refused unless the client, as
+/// <see cref="Caller.ClientIp"/> judges it, is on loopback (directly or through the local load balancer).
 /// </summary>
 public static class AccountEndpoints
 {
@@ -19,9 +20,7 @@ public static class AccountEndpoints
     {
         app.MapPost("/internal/accounts/{account}", async (string account, HttpContext http, ClusterConfig config, SecretsStore store, ILoggerFactory logs, CancellationToken ct) =>
         {
-            var remote = http.Connection.RemoteIpAddress;
-            var forwarded = http.Request.Headers["X-Forwarded-For"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (remote is null || !IPAddress.IsLoopback(remote) || forwarded.Any(f => !IPAddress.TryParse(f, out var ip) || !IPAddress.IsLoopback(ip)))
+            if (!IPAddress.TryParse(Caller.ClientIp(http), out var client) || !IPAddress.IsLoopback(client))
             {
                 return ConjurErrors.Forbidden();
             }
@@ -34,7 +33,7 @@ public static class AccountEndpoints
             {
                 return ConjurErrors.Unavailable($"the bootstrap token file {config.BootstrapTokenFile()} is missing on this node");
             }
-            var given = http.Request.Headers["X-Conjur-Bootstrap"].ToString();
+            var given = http.Request.Headers[ClusterSecrets.BootstrapHeader].ToString();
             if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected)))
             {
                 return ConjurErrors.Unauthorized();

@@ -1,6 +1,7 @@
 using Conjur.EventSourced.NodeAgent.Secrets.Authz;
 using Conjur.EventSourced.NodeAgent.Secrets.Storage;
 using Conjur.EventSourced.NodeAgent.Secrets.Tokens;
+using Conjur.EventSourced.NodeAgent.Trust;
 
 namespace Conjur.EventSourced.NodeAgent.Secrets.Api;
 
@@ -26,23 +27,13 @@ public sealed record Caller(ResourceId Role, AccessToken.Claims Claims)
     }
 
     /// <summary>
-    /// The client's address. Behind the load balancer, the last <c>X-Forwarded-For</c> entry is the one HAProxy
-    /// added (earlier ones are whatever the client sent, so not trusted); a write a follower forwarded carries
-    /// the follower's own entry before HAProxy's, naming the original client.
+    /// The client's address, as <see cref="ClientAddress.Decide"/> judges it from what <see cref="IPeerAuthentication"/>
+    /// verified: a client-sent <c>X-Forwarded-For</c> (or <c>X-Conjur-Forwarded-By</c>) decides nothing.
     /// </summary>
     public static string ClientIp(HttpContext http)
     {
-        var remote = http.Connection.RemoteIpAddress;
-        if (remote is not null && System.Net.IPAddress.IsLoopback(remote))
-        {
-            var entries = http.Request.Headers["X-Forwarded-For"].SelectMany(v => (v ?? "").Split(','))
-                .Select(e => e.Trim()).Where(e => e.Length > 0).ToList();
-            var skip = http.Request.Headers.ContainsKey(RoleGate.ForwardedHeader) ? 2 : 1;
-            if (entries.Count >= skip)
-            {
-                return entries[^skip];
-            }
-        }
-        return remote?.ToString() ?? "unknown";
+        ArgumentNullException.ThrowIfNull(http);
+        var peers = http.RequestServices.GetService<IPeerAuthentication>();
+        return ClientAddress.Decide(peers?.VouchedClient(http.Request), peers?.LoadBalancerClient(http.Request), http.Connection.RemoteIpAddress?.ToString());
     }
 }

@@ -1,4 +1,5 @@
 using Conjur.EventSourced.NodeAgent.Ha;
+using Conjur.EventSourced.NodeAgent.Trust;
 
 namespace Conjur.EventSourced.NodeAgent.Secrets.Api;
 
@@ -10,8 +11,6 @@ namespace Conjur.EventSourced.NodeAgent.Secrets.Api;
 /// </summary>
 public sealed class RoleGate(RequestDelegate next, ILogger<RoleGate> log)
 {
-    public const string ForwardedHeader = "X-Conjur-Forwarded-By";
-
     public static bool IsSecretsPath(PathString path) =>
         path.StartsWithSegments("/authn") || path.StartsWithSegments("/secrets") || path.StartsWithSegments("/whoami")
         || path.StartsWithSegments("/resources") || path.StartsWithSegments("/policies") || path.StartsWithSegments("/internal/accounts");
@@ -34,7 +33,7 @@ public sealed class RoleGate(RequestDelegate next, ILogger<RoleGate> log)
         _ => s.AcceptingRequestsAt(now),
     };
 
-    public async Task InvokeAsync(HttpContext http, NodeState state, WriteForwarder forwarder)
+    public async Task InvokeAsync(HttpContext http, NodeState state, WriteForwarder forwarder, IPeerAuthentication peers)
     {
         var s = state.Current;
         if (!Serves(s, DateTimeOffset.UtcNow))
@@ -46,10 +45,11 @@ public sealed class RoleGate(RequestDelegate next, ILogger<RoleGate> log)
         }
         if (IsWrite(http.Request) && s.Role != "master")
         {
-            // A forwarded write that lands on a non-master again (a load balancer mid-failover) is refused, never bounced on.
-            if (s.Role == "follower" && !http.Request.Headers.ContainsKey(ForwardedHeader))
+            // A forwarded write (one a node vouches for) that lands on a non-master again, a load balancer mid-failover,
+            // is refused, never bounced on. What a client claims in a header does not make a write "forwarded".
+            if (s.Role == "follower" && peers.VouchedClient(http.Request) is null)
             {
-                await forwarder.ForwardAsync(http, s.NodeId);
+                await forwarder.ForwardAsync(http);
                 return;
             }
             await ConjurErrors.Unavailable($"not accepting requests: this node is a {s.Role} and takes no writes").ExecuteAsync(http);

@@ -1,16 +1,20 @@
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
 using Microsoft.Extensions.Options;
+using Conjur.EventSourced.NodeAgent.Trust;
 
 namespace Conjur.EventSourced.NodeAgent.Secrets.Api;
 
 /// <summary>
 /// A follower's writes (variable updates, policy loads) go to the master through the load balancer's
 /// HTTP address, with the caller's own token: the master authorises and audits them as the caller's.
+/// The client's address goes with them signed by this node (<see cref="IPeerAuthentication.VouchForClient"/>),
+/// since the load balancer drops and overwrites every forwarding header a client could also have sent.
 /// The answer, whatever it is, goes back unchanged.
 /// </summary>
-public sealed class WriteForwarder(ClusterConfig config, IOptions<SecretsLimits> limits, ILogger<WriteForwarder> log) : IDisposable
+public sealed class WriteForwarder(ClusterConfig config, IOptions<SecretsLimits> limits, IPeerAuthentication peers, ILogger<WriteForwarder> log) : IDisposable
 {
-    private static readonly string[] Copied = ["Authorization", "Content-Type", "Accept", "Accept-Encoding", "X-Conjur-Bootstrap", "User-Agent"];
+    private static readonly string[] Copied = ["Authorization", "Content-Type", "Accept", "Accept-Encoding", ClusterSecrets.BootstrapHeader, "User-Agent"];
     private readonly HttpClient _http = new(new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.None })
     {
         BaseAddress = new Uri(config.LoadBalancer.Url),
@@ -19,10 +23,12 @@ public sealed class WriteForwarder(ClusterConfig config, IOptions<SecretsLimits>
 
     public void Dispose() => _http.Dispose();
 
-    public async Task ForwardAsync(HttpContext http, string nodeId)
+    public async Task ForwardAsync(HttpContext http)
     {
+        ArgumentNullException.ThrowIfNull(http);
         var request = http.Request;
-        using var message = new HttpRequestMessage(new HttpMethod(request.Method), request.Path.ToUriComponent() + request.QueryString.ToUriComponent());
+        var pathAndQuery = request.Path.ToUriComponent() + request.QueryString.ToUriComponent();
+        using var message = new HttpRequestMessage(new HttpMethod(request.Method), pathAndQuery);
         // The master would refuse an oversized body; the follower must not hold one in memory to forward it.
         var (limit, setting) = limits.Value.BodyLimit(request.Path);
         if (await BoundedBody.ReadAsync(request, limit, http.RequestAborted) is not { } body)
@@ -38,8 +44,7 @@ public sealed class WriteForwarder(ClusterConfig config, IOptions<SecretsLimits>
                 message.Content.Headers.TryAddWithoutValidation(name, values.ToArray());
             }
         }
-        message.Headers.TryAddWithoutValidation("X-Forwarded-For", Caller.ClientIp(http));
-        message.Headers.TryAddWithoutValidation(RoleGate.ForwardedHeader, nodeId);
+        peers.VouchForClient(message, Caller.ClientIp(http), request.Method, pathAndQuery);
         HttpResponseMessage response;
         try
         {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Conjur.EventSourced.Cli.Audit;
@@ -8,8 +8,9 @@ using Conjur.EventSourced.Cli.Secrets;
 using Conjur.EventSourced.Hosting.Cluster;
 using Conjur.EventSourced.Hosting.Postgres;
 using Conjur.EventSourced.Hosting.Processes;
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
-using Conjur.EventSourced.NodeAgent.Audit;
+using Conjur.EventSourced.NodeAgent.Trust;
 using Conjur.EventSourced.Tests.Fixtures;
 using Npgsql;
 using Xunit.Abstractions;
@@ -27,8 +28,13 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
     private const string Canary = "s3cr3t-canary-value";
 
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly AuditProbe _audit = new(cluster.Config, cluster.Master);
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _audit.Dispose();
+    }
 
     [Fact]
     public async Task FollowerCutFromMasterFor60s_WhileClientsReadThroughIt_EveryRecordReachesMasterExactlyOnce()
@@ -54,7 +60,7 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
             return (await follower.FetchAsync(token, MasterWithFollowerForAudit.Account, "cut/key", c)).Status == 200;
         }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
 
-        var before = await ShippedAndStoredAsync(cluster.Follower);
+        var before = await _audit.ShippedAndStoredAsync(cluster.Follower);
         var haproxy = cluster.Launcher.LoadBalancer.Pid() ?? throw new InvalidOperationException("haproxy is not running");
         int authentications = 0, fetches = 0;
         var clock = Stopwatch.StartNew();
@@ -74,7 +80,7 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
             }
             // Cut off: nothing audited since the freeze has reached the master, all of it is queued, one record per request.
             (await StoredAsync("node2", before)).Count.ShouldBe(0);
-            (await QueueDepthAsync(cluster.Follower)).ShouldBe(authentications + fetches);
+            (await AuditProbe.QueueDepthAsync(cluster.Follower)).ShouldBe(authentications + fetches);
         }
         finally
         {
@@ -82,7 +88,7 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
         }
         var produced = authentications + fetches;
         var reconnected = Stopwatch.StartNew();
-        await Wait.ForAsync("the follower's audit queue to drain after reconnection", async c => await QueueDepthAsync(cluster.Follower, c) == 0,
+        await Wait.ForAsync("the follower's audit queue to drain after reconnection", async c => await AuditProbe.QueueDepthAsync(cluster.Follower, c) == 0,
             TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(250));
         output.WriteLine($"{authentications} authentications and {fetches} fetches at the follower during a {clock.Elapsed.TotalSeconds:0} s cut; "
             + $"its {produced} audit records drained {reconnected.Elapsed.TotalSeconds:0.0} s after reconnection");
@@ -92,10 +98,10 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
         stored.Distinct.ShouldBe(produced);
         stored.Min.ShouldBe(before + 1);
         stored.Max.ShouldBe(before + produced);
-        (await CountAsync("SELECT count(*) FROM audit_records WHERE origin = 'node2' AND sequence > $1 AND message_id = 'fetch' AND result = 'success'", before)).ShouldBe(fetches);
-        (await CountAsync("SELECT count(*) FROM audit_records WHERE origin = 'node2' AND sequence > $1 AND message_id = 'authn' AND result = 'success'", before)).ShouldBe(authentications);
-        (await CountAsync("SELECT count(*) FROM audit_records WHERE strpos(rfc5424, $1) > 0", Canary)).ShouldBe(0);
-        var line = (string)(await ScalarAsync("SELECT rfc5424 FROM audit_records WHERE origin = 'node2' AND sequence > $1 AND message_id = 'fetch' ORDER BY sequence LIMIT 1", before))!;
+        (await _audit.CountAsync("SELECT count(*) FROM audit_records WHERE origin = 'node2' AND sequence > $1 AND message_id = 'fetch' AND result = 'success'", before)).ShouldBe(fetches);
+        (await _audit.CountAsync("SELECT count(*) FROM audit_records WHERE origin = 'node2' AND sequence > $1 AND message_id = 'authn' AND result = 'success'", before)).ShouldBe(authentications);
+        (await _audit.CountAsync("SELECT count(*) FROM audit_records WHERE strpos(rfc5424, $1) > 0", Canary)).ShouldBe(0);
+        var line = (string)(await _audit.ScalarAsync("SELECT rfc5424 FROM audit_records WHERE origin = 'node2' AND sequence > $1 AND message_id = 'fetch' ORDER BY sequence LIMIT 1", before))!;
         line.ShouldMatch("^<86>1 \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z node2 conjur - fetch \\[subject@43868 resource=\"audit:variable:cut/key\"");
         line.ShouldContain("[auth@43868 user=\"audit:host:reader\"");
         line.ShouldContain("[action@43868 result=\"success\" operation=\"fetch\"]");
@@ -104,13 +110,13 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
     [Fact]
     public async Task FollowerAgentRestartedWithUnshippedRecords_LosesNone_AndGoesOnWithItsSequence()
     {
-        var before = await ShippedAndStoredAsync(cluster.Follower);
+        var before = await _audit.ShippedAndStoredAsync(cluster.Follower);
         var haproxy = cluster.Launcher.LoadBalancer.Pid() ?? throw new InvalidOperationException("haproxy is not running");
         Daemon.Signal(haproxy, Daemon.SigStop).ShouldBeTrue();
         try
         {
-            await ProduceAsync(cluster.Follower, 50);
-            (await QueueDepthAsync(cluster.Follower)).ShouldBe(50);
+            await _audit.ProduceAsync(cluster.Follower, 50);
+            (await AuditProbe.QueueDepthAsync(cluster.Follower)).ShouldBe(50);
 
             var agent = Daemon.ReadPid(cluster.Launcher.AgentPidFile("node2")) ?? throw new InvalidOperationException("no follower agent");
             await Daemon.StopAsync(agent, TimeSpan.FromSeconds(45));
@@ -118,15 +124,15 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
             await Wait.ForAsync("the restarted follower agent to answer /health", async c => (await ClusterLauncher.HealthAsync(cluster.Follower, c)).StatusCode != 0,
                 TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250));
 
-            (await QueueDepthAsync(cluster.Follower)).ShouldBe(50);
-            await ProduceAsync(cluster.Follower, 10);
-            (await QueueDepthAsync(cluster.Follower)).ShouldBe(60);
+            (await AuditProbe.QueueDepthAsync(cluster.Follower)).ShouldBe(50);
+            await _audit.ProduceAsync(cluster.Follower, 10);
+            (await AuditProbe.QueueDepthAsync(cluster.Follower)).ShouldBe(60);
         }
         finally
         {
             Daemon.Signal(haproxy, Daemon.SigCont);
         }
-        await Wait.ForAsync("the follower's audit queue to drain", async c => await QueueDepthAsync(cluster.Follower, c) == 0,
+        await Wait.ForAsync("the follower's audit queue to drain", async c => await AuditProbe.QueueDepthAsync(cluster.Follower, c) == 0,
             TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250));
 
         var stored = await StoredAsync("node2", before);
@@ -158,7 +164,7 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
     [Fact]
     public async Task MalformedBatch_Answers400_SaysWhy_StoresNothing_AndEchoesNoValue()
     {
-        var notJson = await PostRawAsync(cluster.Config.LoadBalancer.Url, "{\"origin\": \"malformed\", \"records\": [" + Canary);
+        var notJson = await PostRawAsync(cluster.Config.LoadBalancer.Url, "{\"origin\": \"malformed\", \"records\": [" + Canary, "malformed");
         var repeated = Record(1);
         repeated["message"] = null;
         repeated["user"] = Canary;
@@ -178,9 +184,9 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
     }
 
     [Fact]
-    public async Task BatchWithoutTheClusterKey_Answers401_StoresNothing()
+    public async Task BatchNotSignedWithItsOriginsKey_Answers401_StoresNothing()
     {
-        var response = await ShipAsync(cluster.Config.LoadBalancer.Url, Batch("intruder", Record(1)), key: "not-the-key");
+        var response = await ShipAsync(cluster.Config.LoadBalancer.Url, Batch("intruder", Record(1)), key: RandomNumberGenerator.GetBytes(NodeKeys.KeyBytes));
 
         response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         (await StoredAsync("intruder", 0)).Count.ShouldBe(0);
@@ -198,11 +204,11 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
     [Fact]
     public async Task MasterOwnRecords_StoredDirectly_AndListedByTheAuditCommand()
     {
-        var before = await ShippedAndStoredAsync(cluster.Master);
+        var before = await _audit.ShippedAndStoredAsync(cluster.Master);
 
-        await ProduceAsync(cluster.Master, 20);
+        await _audit.ProduceAsync(cluster.Master, 20);
 
-        (await QueueDepthAsync(cluster.Master)).ShouldBe(0);
+        (await AuditProbe.QueueDepthAsync(cluster.Master)).ShouldBe(0);
         var stored = await StoredAsync("node1", before);
         stored.Count.ShouldBe(20);
         stored.Max.ShouldBe(before + 20);
@@ -214,30 +220,10 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
         newest.Select(r => r.Sequence).ShouldBe([before + 18, before + 19, before + 20]);
     }
 
-    /// <summary>Waits until the node has nothing queued, then returns the highest sequence the master holds for it.</summary>
-    private async Task<long> ShippedAndStoredAsync(NodeConfig node)
-    {
-        await Wait.ForAsync($"{node.Id}'s audit queue to be empty", async c => await QueueDepthAsync(node, c) == 0, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
-        return (long)(await ScalarAsync("SELECT COALESCE(MAX(sequence), 0) FROM audit_records WHERE origin = $1", node.Id))!;
-    }
-
-    private async Task<int> ProduceAsync(NodeConfig node, int count)
-    {
-        using var response = await _http.PostAsync(new Uri($"{node.ApiUrl}/audit/test/records?count={count}"), null);
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-        return count;
-    }
-
-    private async Task<int> QueueDepthAsync(NodeConfig node, CancellationToken ct = default)
-    {
-        var health = await ClusterLauncher.HealthAsync(node, ct);
-        return health.Body?.GetProperty("audit_queue_depth").GetInt32() ?? throw new InvalidOperationException($"{node.Id}: {health.Error}");
-    }
-
     /// <summary>Counted on the master's own Postgres, not through HAProxy (which a test may have frozen).</summary>
     private async Task<(long Count, long Distinct, long Min, long Max)> StoredAsync(string origin, long after)
     {
-        await using var conn = new NpgsqlConnection(MasterAudit);
+        await using var conn = new NpgsqlConnection(_audit.MasterAudit);
         await conn.OpenAsync();
         await using var cmd = new NpgsqlCommand("SELECT count(*), count(DISTINCT sequence), COALESCE(min(sequence), 0), COALESCE(max(sequence), 0) FROM audit_records WHERE origin = $1 AND sequence > $2", conn);
         cmd.Parameters.AddWithValue(origin);
@@ -246,19 +232,6 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
         await reader.ReadAsync();
         return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
     }
-
-    private async Task<long> CountAsync(string sql, object parameter) => Convert.ToInt64(await ScalarAsync(sql, parameter));
-
-    private async Task<object?> ScalarAsync(string sql, object parameter)
-    {
-        await using var conn = new NpgsqlConnection(MasterAudit);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        cmd.Parameters.AddWithValue(parameter);
-        return await cmd.ExecuteScalarAsync();
-    }
-
-    private string MasterAudit => PostgresTools.ConnectionString(cluster.Config, cluster.Master.Host, cluster.Master.PostgresPort, "audit", timeoutSeconds: 5);
 
     private static Dictionary<string, object?> Batch(string origin, params Dictionary<string, object?>[] records) =>
         new() { ["origin"] = origin, ["records"] = records };
@@ -275,18 +248,25 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
         ["subject"] = $"test:variable:v{sequence}",
     };
 
-    private Task<HttpResponseMessage> ShipAsync(string baseUrl, object batch, string? key = null) =>
-        SendAsync(baseUrl, JsonContent.Create(batch), key);
+    private Task<HttpResponseMessage> ShipAsync(string baseUrl, Dictionary<string, object?> batch, byte[]? key = null) =>
+        SendAsync(baseUrl, JsonSerializer.SerializeToUtf8Bytes(batch), (string)batch["origin"]!, key);
 
-    private Task<HttpResponseMessage> PostRawAsync(string baseUrl, string body) =>
-        SendAsync(baseUrl, new StringContent(body, Encoding.UTF8, "application/json"), null);
+    private Task<HttpResponseMessage> PostRawAsync(string baseUrl, string body, string origin) =>
+        SendAsync(baseUrl, Encoding.UTF8.GetBytes(body), origin, null);
 
-    /// <summary>As an agent ships: with the cluster's key from its secrets folder, unless told otherwise.</summary>
-    private async Task<HttpResponseMessage> SendAsync(string baseUrl, HttpContent content, string? key)
+    /// <summary>
+    /// As an agent ships: signed with the key of the batch's origin, unless told otherwise. The test's origins are not
+    /// nodes of the layout (so they never meet a real node's sequence numbers): their keys come from the root, which
+    /// the operator's <c>cluster up</c> holds, as a node removed from the layout would still have its own.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(string baseUrl, byte[] body, string origin, byte[]? key)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{baseUrl}/audit/records")) { Content = content };
-        var clusterKey = (await File.ReadAllTextAsync(Path.Combine(cluster.Config.SecretsDir, "audit-ship.key"))).Trim();
-        request.Headers.Add(AuditShipKey.Header, key ?? clusterKey);
+        key ??= NodeKeys.Derive(NodeKeys.Read(cluster.Config.NodeKeyRootFile()), cluster.Config.ClusterId, origin);
+        var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var sig = NodeSignature.Sign(key, NodeSignature.AuditBatch(ts, origin, NodeSignature.BodyHash(body)));
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{baseUrl}/audit/records")) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.TryAddWithoutValidation("Authorization", $"{NodeSignature.Scheme} {NodeSignature.Header(origin, ts, sig)}");
         return await _http.SendAsync(request);
     }
 }

@@ -87,4 +87,45 @@ public sealed class AuditSpoolTests : IDisposable
 
         Should.Throw<InvalidDataException>(() => new AuditSpool(_dir)).Message.ShouldContain("shipped");
     }
+
+    [Fact]
+    public async Task QuarantinedRecord_IsKeptAside_AndTheRecordsBehindItComeNext()
+    {
+        using var spool = new AuditSpool(_dir);
+        await spool.AppendAsync([Rec(1), Rec(2), Rec(3)], CancellationToken.None);
+
+        await spool.QuarantineAsync([Rec(1)], "HTTP 400: records[0].user is longer than 4096 characters", CancellationToken.None);
+
+        spool.Peek(10).Select(r => r.Sequence).ShouldBe([2L, 3L]);
+        spool.Quarantined.ShouldBe(1);
+        spool.ShippedThrough.ShouldBe(1);
+        var kept = await File.ReadAllTextAsync(spool.QuarantinePath);
+        kept.ShouldContain("records[0].user is longer");
+        kept.ShouldContain("\"sequence\":1");
+    }
+
+    [Fact]
+    public async Task QuarantineCount_SurvivesAReopen()
+    {
+        using (var spool = new AuditSpool(_dir))
+        {
+            await spool.AppendAsync([Rec(1), Rec(2)], CancellationToken.None);
+            await spool.QuarantineAsync([Rec(1)], "HTTP 400", CancellationToken.None);
+        }
+
+        using var reopened = new AuditSpool(_dir);
+
+        reopened.Quarantined.ShouldBe(1);
+        reopened.Peek(10).Select(r => r.Sequence).ShouldBe([2L]);
+    }
+
+    [Fact]
+    public async Task QuarantiningARecordThatIsNotTheOldest_IsRefused()
+    {
+        using var spool = new AuditSpool(_dir);
+        await spool.AppendAsync([Rec(1), Rec(2)], CancellationToken.None);
+
+        await Should.ThrowAsync<InvalidOperationException>(() => spool.QuarantineAsync([Rec(2)], "HTTP 400", CancellationToken.None));
+        spool.Depth.ShouldBe(2);
+    }
 }

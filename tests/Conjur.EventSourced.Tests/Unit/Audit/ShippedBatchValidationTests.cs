@@ -67,4 +67,12 @@ public sealed class ShippedBatchValidationTests
 
         ShippedBatchValidation.Errors(batch).ShouldHaveSingleItem().ShouldContain("at most");
     }
+
+    [Fact]
+    public void FieldTheDatabaseCannotStore_IsRefused_ByIndexAndField()
+    {
+        var batch = new ShippedBatch { Origin = "node4", Records = [Good(1) with { Subject = "a\0b" }] };
+
+        ShippedBatchValidation.Errors(batch).ShouldBe(["records[0].subject holds a NUL or an unpaired surrogate, which the audit database cannot store"]);
+    }
 }

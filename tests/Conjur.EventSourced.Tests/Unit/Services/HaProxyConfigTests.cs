@@ -65,6 +65,30 @@ public sealed class HaProxyConfigTests
     }
 
     [Fact]
+    public void HttpFrontend_DropsEveryClientSentConjurHeader_BeforeAddingItsOwn()
+    {
+        var frontend = Section("frontend conjur_http");
+        var strip = frontend.IndexOf("http-request del-header X-Conjur- -m beg\n", StringComparison.Ordinal);
+
+        strip.ShouldBeGreaterThan(0);
+        strip.ShouldBeLessThan(frontend.IndexOf($"http-request set-header {HaProxyConfig.HopHeader} ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void HttpFrontend_ReplacesForwardedForWithTheSource_NeverAppends()
+    {
+        var frontend = Section("frontend conjur_http");
+
+        frontend.ShouldContain("http-request set-header X-Forwarded-For %[src]\n");
+        frontend.ShouldContain("http-request del-header Forwarded\n");
+        Text.ShouldNotContain("option forwardfor");
+    }
+
+    [Fact]
+    public void HopHeader_IsTheSourcesHmac_WithTheKeyFromTheEnvironment_NotInTheFile() =>
+        Section("frontend conjur_http").ShouldContain("http-request set-header X-Conjur-Hop \"%[src,hmac(sha256,${CONJUR_HOP_KEY}),base64]\"\n");
+
+    [Fact]
     public void SameCluster_RendersTheSameText()
     {
         HaProxyConfig.Render(Cluster).ShouldBe(Text);
