@@ -24,10 +24,15 @@ public sealed class BenchServices : IAsyncDisposable
     /// <summary>Long command timeout: counting and rebuilding a million events on a busy 2-core machine takes more than Npgsql's 30 s default.</summary>
     public string ConnectionString => ControlPlaneStore.ConnectionString(Config) + ";Command Timeout=900";
 
-    public static async Task<BenchServices> StartAsync(int basePort, bool rabbit, CancellationToken ct)
+    /// <param name="nodes">
+    /// The simulated nodes, listed in the configuration (nothing runs for them) so the broker gets a user for each:
+    /// the first as master, the rest as followers. Null: the default four nodes.
+    /// </param>
+    public static async Task<BenchServices> StartAsync(int basePort, bool rabbit, CancellationToken ct, IReadOnlyList<string>? nodes = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"conjur-bench-{basePort}-{Guid.NewGuid():N}"[..36]);
-        var services = new BenchServices(DefaultTopology.Create(dir, basePort, clusterId: "bench"), rabbit);
+        var topology = nodes?.Select((id, i) => (id, i == 0 ? NodeRole.Master : NodeRole.Follower, false)).ToList();
+        var services = new BenchServices(DefaultTopology.Create(dir, basePort, clusterId: "bench", topology), rabbit);
         Console.WriteLine($"starting the control plane's Postgres{(rabbit ? " and RabbitMQ" : "")} on base port {basePort} ({dir})");
         try
         {

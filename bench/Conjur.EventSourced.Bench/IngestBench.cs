@@ -5,7 +5,7 @@ using Conjur.EventSourced.Contracts.Nodes;
 using Conjur.EventSourced.ControlPlane.Heartbeats;
 using Conjur.EventSourced.ControlPlane.Messaging;
 using Conjur.EventSourced.ControlPlane.Storage;
-using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Messaging;
 using Marten;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,7 +32,8 @@ public static class IngestBench
     {
         var warmUp = TimeSpan.FromSeconds(warmUpSeconds);
         var total = warmUp + TimeSpan.FromSeconds(seconds);
-        await using var services = await BenchServices.StartAsync(basePort, rabbit: true, ct);
+        var nodeIds = SimulatedAgents.NodeIds(nodes);
+        await using var services = await BenchServices.StartAsync(basePort, rabbit: true, ct, nodeIds);
         var config = services.Config;
 
         var builder = Host.CreateApplicationBuilder();
@@ -48,6 +49,7 @@ public static class IngestBench
             .AddAsyncDaemon(JasperFx.Events.Daemon.DaemonMode.Solo);
         builder.Configuration[$"{IngestOptions.Section}:Writers"] = writers.ToString(CultureInfo.InvariantCulture);
         builder.Services.AddHeartbeats(builder.Configuration);
+        builder.Services.AddSingleton<BusMetrics>();
         builder.Services.AddMassTransit(bus =>
         {
             bus.DisableUsageTelemetry();
@@ -55,11 +57,9 @@ public static class IngestBench
             bus.AddHeartbeatConsumers();
             bus.UsingRabbitMq((context, rabbit) =>
             {
-                rabbit.Host(config.RabbitMq.Host, (ushort)config.RabbitMq.Port, config.RabbitMq.VirtualHost, h =>
-                {
-                    h.Username(config.RabbitMq.User);
-                    h.Password(config.RabbitMqPassword());
-                });
+                // As the control plane runs: its own user, and every report's sender checked against the node it names.
+                rabbit.LogInAs(config, BrokerLogin.ForControlPlane(config));
+                rabbit.CheckSenders(context);
                 rabbit.ConfigureEndpoints(context);
             });
         });
@@ -73,12 +73,12 @@ public static class IngestBench
         var clock = Stopwatch.StartNew();
         metrics.LagObserved += lag => lags.Enqueue((clock.ElapsedMilliseconds, lag));
 
-        var agents = Enumerable.Range(1, nodes).Select(i => (Id: $"sim{i:000}", Instance: Guid.NewGuid())).ToArray();
+        var agents = nodeIds.Select(id => (Id: id, Instance: Guid.NewGuid())).ToArray();
         var sequences = new long[nodes];
         Console.WriteLine($"publishing from {nodes} simulated agents: {warmUp.TotalSeconds:0} s ramping up to {rate:N0} heartbeats/s, then {seconds} s at {rate:N0}/s (measured)...");
 
         // Ticks of 20 ms; each publishes its share.
-        await using var simulated = await SimulatedAgents.ConnectAsync(config, ct);
+        await using var simulated = await SimulatedAgents.ConnectAsync(config, nodeIds, ct);
         long published = 0;
         long? publishedInWarmUp = null;
         var publishClock = Stopwatch.StartNew();
@@ -94,7 +94,7 @@ public static class IngestBench
             {
                 var a = next++ % nodes;
                 var seq = ++sequences[a];
-                await simulated.PublishAsync(new NodeHeartbeat
+                await simulated.PublishAsync(a, new NodeHeartbeat
                 {
                     ClusterId = config.ClusterId, NodeId = agents[a].Id, AgentInstance = agents[a].Instance, Sequence = seq,
                     // Every 60th heartbeat of a node is a state change (unhealthy), the next one turns it back.

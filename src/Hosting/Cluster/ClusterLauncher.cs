@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Conjur.EventSourced.Hosting.Etcd;
+using Conjur.EventSourced.Hosting.Messaging;
 using Conjur.EventSourced.Hosting.Postgres;
 using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Hosting.Security;
@@ -40,6 +41,11 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         // The secrets API's data key and the account bootstrap token: made once, kept across restarts.
         config.EnsureDataKey();
         config.EnsureBootstrapToken();
+        // Each part's broker password, before any part starts and reads its own.
+        foreach (var login in BrokerLogin.All(config))
+        {
+            login.EnsurePassword();
+        }
 
         _progress("starting etcd (3 members), RabbitMQ and the control plane's Postgres");
         var seeding = StartEtcdAndSeedAsync(ct);

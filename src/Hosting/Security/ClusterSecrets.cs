@@ -13,6 +13,15 @@ public static class ClusterSecrets
     public static string RabbitMqPasswordFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "rabbitmq.pw");
     public static string RabbitMqErlangCookieFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "erlang.cookie");
 
+    /// <summary>The broker password of one node's agent (user <c>agent-{nodeId}</c>): read by that agent only.</summary>
+    public static string AgentRabbitMqPasswordFile(this ClusterConfig c, string nodeId) => Path.Combine(c.SecretsDir, "nodes", nodeId, "rabbitmq.pw");
+
+    /// <summary>The control plane's broker password (user <c>controlplane</c>).</summary>
+    public static string ControlPlaneRabbitMqPasswordFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "controlplane", "rabbitmq.pw");
+
+    /// <summary>The read-only subscriber's broker password (user <c>subscriber</c>), for programs outside the cluster that follow its integration events.</summary>
+    public static string SubscriberRabbitMqPasswordFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "subscriber", "rabbitmq.pw");
+
     /// <summary>The 256-bit data key (base64) that encrypts secret values and token signing keys at rest: the operator's to keep.</summary>
     public static string DataKeyFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "data.key");
 

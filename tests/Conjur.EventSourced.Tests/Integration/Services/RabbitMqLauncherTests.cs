@@ -1,6 +1,6 @@
 using System.Globalization;
+using Conjur.EventSourced.Hosting.Messaging;
 using Conjur.EventSourced.Hosting.Processes;
-using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Services;
 using Conjur.EventSourced.Hosting.Topology;
 using Conjur.EventSourced.Tests.Fixtures;
@@ -45,18 +45,20 @@ public sealed class RabbitMqLauncherTests(RabbitMqNode node, ITestOutputHelper o
     public async Task Started_AmqpConnectionWithGeneratedCredentialsSucceeds()
     {
         output.WriteLine($"rabbitmq: node {node.Rabbit.NodeName} started in {node.Rabbit.LastStartDuration.TotalMilliseconds:0} ms");
+        var login = BrokerLogin.ForAgent(node.Config, "node1");
         var factory = new ConnectionFactory
         {
             HostName = node.Config.RabbitMq.Host,
             Port = node.Config.RabbitMq.Port,
-            UserName = node.Config.RabbitMq.User,
-            Password = node.Config.RabbitMqPassword(),
+            UserName = login.User,
+            Password = login.Password(),
             VirtualHost = node.Config.RabbitMq.VirtualHost,
         };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
-        var queue = await channel.QueueDeclareAsync(exclusive: true);
-        queue.QueueName.ShouldNotBeNullOrEmpty();
+        // The launcher declared the agent's command queue before anyone connected.
+        var queue = await channel.QueueDeclarePassiveAsync(AgentQueues.Name(node.Config.ClusterId, "node1"));
+        queue.QueueName.ShouldBe(AgentQueues.Name(node.Config.ClusterId, "node1"));
     }
 
     [Fact]
