@@ -11,7 +11,11 @@ namespace Conjur.EventSourced.Hosting.Messaging;
 /// </summary>
 public static class BusLogin
 {
-    /// <summary>Logs in as <paramref name="login"/> (its password file read once, here) and stamps its user on every message.</summary>
+    /// <summary>
+    /// Logs in as <paramref name="login"/> and stamps its user on every message. The password file is read here
+    /// (a missing one stops the part with its name) and again before every reconnect, so a rotated password
+    /// (<c>cluster up</c> imports it and closes the user's connections) is picked up without a restart.
+    /// </summary>
     public static void LogInAs(this IRabbitMqBusFactoryConfigurator rabbit, ClusterConfig config, BrokerLogin login)
     {
         var password = login.Password();
@@ -19,6 +23,18 @@ public static class BusLogin
         {
             h.Username(login.User);
             h.Password(password);
+            h.OnRefreshConnectionFactory = factory =>
+            {
+                try
+                {
+                    factory.Password = login.Password();
+                }
+                catch (Topology.ConfigurationException)
+                {
+                    // The file went away while running: keep the password this part started with.
+                }
+                return Task.CompletedTask;
+            };
         });
         var stamp = new UserIdStamp(login.User);
         rabbit.ConfigureSend(s => s.UseFilter<SendContext>(stamp));

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Conjur.EventSourced.Hosting.Messaging;
 using Conjur.EventSourced.Hosting.Topology;
@@ -79,6 +80,26 @@ public static class RabbitMqDefinitions
             })]),
         };
         return document.ToJsonString();
+    }
+
+    /// <summary>
+    /// The users of <paramref name="previousJson"/> (the definitions the broker has now) whose password file no
+    /// longer matches the hash there: their open connections still run on the old password until closed.
+    /// </summary>
+    public static IReadOnlyList<string> ChangedPasswords(string previousJson, ClusterConfig config)
+    {
+        using var previous = JsonDocument.Parse(previousJson);
+        var hashes = previous.RootElement.GetProperty("users").EnumerateArray()
+            .ToDictionary(u => u.GetProperty("name").GetString() ?? "", u => u.GetProperty("password_hash").GetString() ?? "");
+        return [.. BrokerLogin.All(config)
+            .Where(l => hashes.TryGetValue(l.User, out var hash) && !Matches(hash, l.EnsurePassword()))
+            .Select(l => l.User)];
+    }
+
+    private static bool Matches(string hash, string password)
+    {
+        var bytes = Convert.FromBase64String(hash);
+        return bytes.Length > 4 && PasswordHash(password, bytes[..4]) == hash;
     }
 
     /// <summary>RabbitMQ's <c>rabbit_password_hashing_sha256</c>: base64(salt + SHA-256(salt + UTF-8 password)), with a 4-byte salt.</summary>

@@ -58,8 +58,13 @@ public sealed class RabbitMqLauncher(ClusterConfig config)
             await Wait.ForAsync($"RabbitMQ node {NodeName} pid file {_files.PidFile}", _ => Task.FromResult(Pid() is not null),
                 StartTimeout - clock.Elapsed, ct: ct);
         }
-        else
+        var rotated = new List<string>();
+        if (wasRunning)
         {
+            if (File.Exists(_files.DefinitionsFile))
+            {
+                rotated.AddRange(RabbitMqDefinitions.ChangedPasswords(await File.ReadAllTextAsync(_files.DefinitionsFile, ct), config));
+            }
             _files.WriteDefinitions();
             await SystemUsers.ChownAsync(_files.DefinitionsFile, RabbitMqNodeFiles.SystemUser, ct);
         }
@@ -73,6 +78,12 @@ public sealed class RabbitMqLauncher(ClusterConfig config)
         if (wasRunning)
         {
             (await CtlAsync(["import_definitions", _files.DefinitionsFile], CtlTimeout, ct)).ThrowOnFailure();
+            // A connection keeps the login it was opened with: end those of a rotated password, and the part
+            // reconnects with the new one (it reads its password file again before each connect).
+            foreach (var user in rotated)
+            {
+                (await CtlAsync(["close_all_user_connections", user, "password rotated"], CtlTimeout, ct)).ThrowOnFailure();
+            }
         }
         if (known)
         {

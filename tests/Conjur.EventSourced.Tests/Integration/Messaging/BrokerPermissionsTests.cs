@@ -184,6 +184,37 @@ public sealed class BrokerPermissionsTests(ClusterForBrokerPermissions cluster, 
     }
 
     /// <summary>
+    /// Rotation as docs/architecture.md gives it: the password file removed, the launcher run again. The old
+    /// password no longer logs in, and the running agent is heard again on the new one without a restart.
+    /// </summary>
+    [Fact]
+    public async Task PasswordFileReplacedAndLauncherRunAgain_OldPasswordRefusedAndTheAgentReconnects()
+    {
+        var login = BrokerLogin.ForAgent(cluster.Config, "node3");
+        var pid = Daemon.ReadPid(cluster.Launcher.AgentPidFile("node3")).ShouldNotBeNull();
+        var old = Factory(login);
+        File.Delete(login.PasswordFile);
+        var rotating = DateTimeOffset.UtcNow;
+
+        await cluster.Launcher.RabbitMq.StartAsync(CancellationToken.None);
+        var rotated = DateTimeOffset.UtcNow;
+
+        login.Password().ShouldNotBe(old.Password);
+        (await Should.ThrowAsync<BrokerUnreachableException>(() => old.CreateConnectionAsync())).InnerException.ShouldBeOfType<AuthenticationFailureException>();
+        await Wait.ForAsync("node3's heartbeats to reach the control plane on its new password", async _ => await LastHeartbeatAtAsync("node3") > rotated,
+            TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
+        Daemon.ReadPid(cluster.Launcher.AgentPidFile("node3")).ShouldBe(pid);
+        // Heard on a connection opened since: the one logged in with the old password was closed.
+        var listed = (await cluster.Launcher.RabbitMq.CtlAsync(["list_connections", "user", "connected_at", "--formatter", "json"],
+            TimeSpan.FromSeconds(60), CancellationToken.None)).ThrowOnFailure();
+        using var connections = JsonDocument.Parse(listed.StdOut);
+        var opened = connections.RootElement.EnumerateArray().Where(c => c.GetProperty("user").GetString() == login.User)
+            .Select(c => DateTimeOffset.FromUnixTimeMilliseconds(c.GetProperty("connected_at").GetInt64())).ToList();
+        opened.ShouldNotBeEmpty();
+        opened.ShouldAllBe(at => at >= rotating);
+    }
+
+    /// <summary>
     /// Last: node4's agent loses its write right (as a misconfigured broker would refuse it). The agent keeps
     /// running and healthy, counts its refused reports without spinning, and is heard again once the launcher
     /// restores the definitions.
