@@ -24,15 +24,10 @@ public sealed class BenchServices : IAsyncDisposable
     /// <summary>Long command timeout: counting and rebuilding a million events on a busy 2-core machine takes more than Npgsql's 30 s default.</summary>
     public string ConnectionString => ControlPlaneStore.ConnectionString(Config) + ";Command Timeout=900";
 
-    /// <param name="nodes">
-    /// The simulated nodes, listed in the configuration (nothing runs for them) so the broker gets a user for each:
-    /// the first as master, the rest as followers. Null: the default four nodes.
-    /// </param>
-    public static async Task<BenchServices> StartAsync(int basePort, bool rabbit, CancellationToken ct, IReadOnlyList<string>? nodes = null)
+    public static async Task<BenchServices> StartAsync(int basePort, bool rabbit, CancellationToken ct)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"conjur-bench-{basePort}-{Guid.NewGuid():N}"[..36]);
-        var topology = nodes?.Select((id, i) => (id, i == 0 ? NodeRole.Master : NodeRole.Follower, false)).ToList();
-        var services = new BenchServices(DefaultTopology.Create(dir, basePort, clusterId: "bench", topology), rabbit);
+        var services = new BenchServices(DefaultTopology.Create(dir, basePort, clusterId: "bench"), rabbit);
         Console.WriteLine($"starting the control plane's Postgres{(rabbit ? " and RabbitMQ" : "")} on base port {basePort} ({dir})");
         try
         {

@@ -32,8 +32,7 @@ public static class IngestBench
     {
         var warmUp = TimeSpan.FromSeconds(warmUpSeconds);
         var total = warmUp + TimeSpan.FromSeconds(seconds);
-        var nodeIds = SimulatedAgents.NodeIds(nodes);
-        await using var services = await BenchServices.StartAsync(basePort, rabbit: true, ct, nodeIds);
+        await using var services = await BenchServices.StartAsync(basePort, rabbit: true, ct);
         var config = services.Config;
 
         var builder = Host.CreateApplicationBuilder();
@@ -73,12 +72,12 @@ public static class IngestBench
         var clock = Stopwatch.StartNew();
         metrics.LagObserved += lag => lags.Enqueue((clock.ElapsedMilliseconds, lag));
 
-        var agents = nodeIds.Select(id => (Id: id, Instance: Guid.NewGuid())).ToArray();
+        var agents = Enumerable.Range(1, nodes).Select(i => (Id: $"sim{i:000}", Instance: Guid.NewGuid())).ToArray();
         var sequences = new long[nodes];
         Console.WriteLine($"publishing from {nodes} simulated agents: {warmUp.TotalSeconds:0} s ramping up to {rate:N0} heartbeats/s, then {seconds} s at {rate:N0}/s (measured)...");
 
         // Ticks of 20 ms; each publishes its share.
-        await using var simulated = await SimulatedAgents.ConnectAsync(config, nodeIds, ct);
+        await using var simulated = await SimulatedAgents.ConnectAsync(config, ct);
         long published = 0;
         long? publishedInWarmUp = null;
         var publishClock = Stopwatch.StartNew();
@@ -94,7 +93,7 @@ public static class IngestBench
             {
                 var a = next++ % nodes;
                 var seq = ++sequences[a];
-                await simulated.PublishAsync(a, new NodeHeartbeat
+                await simulated.PublishAsync(new NodeHeartbeat
                 {
                     ClusterId = config.ClusterId, NodeId = agents[a].Id, AgentInstance = agents[a].Instance, Sequence = seq,
                     // Every 60th heartbeat of a node is a state change (unhealthy), the next one turns it back.
@@ -143,6 +142,7 @@ public static class IngestBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  target              {rate,10:N0} heartbeats/s from {nodes} agents, {writers} writers, batches of {NodeReportBatches.MessageLimit}/{NodeReportBatches.TimeLimit.TotalMilliseconds} ms, one at a time"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  published           {publishedSteady / steadySeconds,10:N0} heartbeats/s reached by the simulated agents after the ramp ({published:N0} in {publishSeconds:0.0} s in all)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  appended            {all.Length,10:N0} of {published:N0} published"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  sender check        {host.Services.GetRequiredService<BusMetrics>().RejectedTotal,10:N0} rejected (each heartbeat's user-id agent-simNNN against its node id, as the control plane checks)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  sustained           {rateAppended,10:N0} events/s appended (steady window: the {window:0.0} s after the {warmUp.TotalSeconds:0} s ramp)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  projection lag      p50 {Report.Percentile(sorted, 50) * 1000,7:0} ms   p99 {Report.Percentile(sorted, 99) * 1000,7:0} ms   max {(sorted.Count > 0 ? sorted[^1] * 1000 : double.NaN),7:0} ms (steady window)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  lag, whole run      p50 {Report.Percentile(allSorted, 50) * 1000,7:0} ms   p99 {Report.Percentile(allSorted, 99) * 1000,7:0} ms; backlog drained {backlogSeconds:0.0} s after publishing stopped"));

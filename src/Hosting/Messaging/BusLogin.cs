@@ -1,6 +1,8 @@
 using Conjur.EventSourced.Hosting.Topology;
 using MassTransit;
 using MassTransit.Middleware;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Conjur.EventSourced.Hosting.Messaging;
 
@@ -41,9 +43,18 @@ public static class BusLogin
         rabbit.ConfigurePublish(p => p.UseFilter<PublishContext>(stamp));
     }
 
-    /// <summary>Drops (and counts) every consumed message whose broker user may not say what it says (<see cref="SenderCheck"/>).</summary>
-    public static void CheckSenders(this IRabbitMqBusFactoryConfigurator rabbit, IRegistrationContext context) =>
-        rabbit.UseConsumeFilter(typeof(SenderCheckFilter<>), context);
+    /// <summary>
+    /// Drops (and counts) every consumed message whose broker user may not say what it says (<see cref="SenderCheck"/>):
+    /// one <see cref="SenderCheckFilter{T}"/> in front of each consumer's and the saga's every message type. Not
+    /// MassTransit's scoped filter, which resolves a filter in a scope of its own for every message: this one runs
+    /// ten thousand times a second in the control plane and needs nothing from a scope.
+    /// </summary>
+    public static void CheckSenders(this IRabbitMqBusFactoryConfigurator rabbit, IRegistrationContext context)
+    {
+        var observer = new SenderCheckObserver(context.GetRequiredService<BusMetrics>(), context.GetRequiredService<ILoggerFactory>());
+        rabbit.ConnectConsumerConfigurationObserver(observer);
+        rabbit.ConnectSagaConfigurationObserver(observer);
+    }
 
     /// <summary>
     /// An agent publishes its reports to exchanges the launcher declared (<see cref="PreparedTopology"/>): MassTransit

@@ -17,8 +17,16 @@ public sealed class BusMetrics : IDisposable
             "Consumed messages dropped because their broker user may not send them, by message type and reason (no-user-id, not-control-plane, not-an-agent, other-node, no-node-id).");
     }
 
-    public void Rejected(string messageType, SenderVerdict verdict) =>
+    private long _rejectedTotal;
+
+    /// <summary>Every message rejected since start, for a benchmark's report.</summary>
+    public long RejectedTotal => Interlocked.Read(ref _rejectedTotal);
+
+    public void Rejected(string messageType, SenderVerdict verdict)
+    {
+        Interlocked.Increment(ref _rejectedTotal);
         _rejected.Add(1, new KeyValuePair<string, object?>("type", messageType), new KeyValuePair<string, object?>("reason", verdict.Label()));
+    }
 
     public void Dispose() => _meter.Dispose();
 }

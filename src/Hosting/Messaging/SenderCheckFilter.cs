@@ -10,7 +10,7 @@ namespace Conjur.EventSourced.Hosting.Messaging;
 /// and dropped (a redelivery would be refused again), counted in <c>conjur.bus.messages_rejected</c>, and
 /// logged by type, sender and reason, never by content, at most once per <see cref="LogEvery"/> for each.
 /// </summary>
-public sealed class SenderCheckFilter<T>(BusMetrics metrics, ILogger<SenderCheckFilter<T>> log) : IFilter<ConsumeContext<T>>
+public sealed class SenderCheckFilter<T>(BusMetrics metrics, ILogger log) : IFilter<ConsumeContext<T>>
     where T : class
 {
     private static readonly TimeSpan LogEvery = TimeSpan.FromSeconds(10);
@@ -51,4 +51,37 @@ public sealed class SenderCheckFilter<T>(BusMetrics metrics, ILogger<SenderCheck
     }
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("sender-check");
+}
+
+/// <summary>Puts a <see cref="SenderCheckFilter{T}"/> in front of every message type of every consumer and saga it is told about.</summary>
+internal sealed class SenderCheckObserver(BusMetrics metrics, ILoggerFactory loggers) : IConsumerConfigurationObserver, ISagaConfigurationObserver
+{
+    public void ConsumerConfigured<TConsumer>(IConsumerConfigurator<TConsumer> configurator)
+        where TConsumer : class
+    {
+    }
+
+    public void ConsumerMessageConfigured<TConsumer, TMessage>(IConsumerMessageConfigurator<TConsumer, TMessage> configurator)
+        where TConsumer : class
+        where TMessage : class =>
+        configurator.Message(m => m.UseFilter(Filter<TMessage>()));
+
+    public void SagaConfigured<TSaga>(ISagaConfigurator<TSaga> configurator)
+        where TSaga : class, ISaga
+    {
+    }
+
+    public void StateMachineSagaConfigured<TInstance>(ISagaConfigurator<TInstance> configurator, SagaStateMachine<TInstance> stateMachine)
+        where TInstance : class, ISaga, SagaStateMachineInstance
+    {
+    }
+
+    public void SagaMessageConfigured<TSaga, TMessage>(ISagaMessageConfigurator<TSaga, TMessage> configurator)
+        where TSaga : class, ISaga
+        where TMessage : class =>
+        configurator.Message(m => m.UseFilter(Filter<TMessage>()));
+
+    private SenderCheckFilter<TMessage> Filter<TMessage>()
+        where TMessage : class =>
+        new(metrics, loggers.CreateLogger<SenderCheckFilter<TMessage>>());
 }

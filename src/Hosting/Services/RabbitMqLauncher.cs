@@ -131,9 +131,9 @@ public sealed class RabbitMqLauncher(ClusterConfig config)
     }
 
     /// <summary>Runs rabbitmqctl against this node, as the node's user, with the node's cookie and epmd.</summary>
-    public Task<CommandResult> CtlAsync(IEnumerable<string> args, TimeSpan timeout, CancellationToken ct) =>
+    public Task<CommandResult> CtlAsync(IEnumerable<string> args, TimeSpan timeout, CancellationToken ct, string? stdin = null) =>
         CommandRunner.RunAsync(CtlScript, ["-n", NodeName, .. args], timeout,
-            runAs: RabbitMqNodeFiles.SystemUser, env: _files.Environment(), workingDir: _files.BaseDir, ct: ct);
+            runAs: RabbitMqNodeFiles.SystemUser, env: _files.Environment(), workingDir: _files.BaseDir, stdin: stdin, ct: ct);
 
     /// <summary>
     /// The VM (and every rabbitmqctl call) starts an epmd that outlives the node. It is ours because it
