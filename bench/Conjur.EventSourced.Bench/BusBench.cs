@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Conjur.EventSourced.Contracts.Nodes;
 using Conjur.EventSourced.ControlPlane.Heartbeats;
-using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Messaging;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -29,7 +29,8 @@ public static class BusBench
     {
         await using var services = await BenchServices.StartAsync(basePort, rabbit: true, ct);
         var config = services.Config;
-        var factory = SimulatedAgents.Factory(config, "bench-bus");
+        // As the control plane: its rights cover every name that starts with the cluster id ("bench-").
+        var factory = SimulatedAgents.Factory(config, BrokerLogin.ForControlPlane(config), "bench-bus");
         var body = SimulatedAgents.Envelope(Heartbeat("bench", 1), Guid.NewGuid());
 
         var raw = new List<(AckMode Mode, double Publish, double Drain)>();
@@ -71,11 +72,14 @@ public static class BusBench
         await using var connection = await factory.CreateConnectionAsync(ct);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
         await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, cancellationToken: ct);
+        // Through an exchange of the same name, as MassTransit sends: the default exchange is nobody's to write to.
+        await channel.ExchangeDeclareAsync(queue, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: ct);
+        await channel.QueueBindAsync(queue, queue, "", cancellationToken: ct);
         var properties = new BasicProperties { Persistent = true, ContentType = "application/vnd.masstransit+json" };
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < messages; i++)
         {
-            await channel.BasicPublishAsync("", queue, false, properties, body, ct);
+            await channel.BasicPublishAsync(queue, "", false, properties, body, ct);
         }
         var publish = messages / clock.Elapsed.TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"raw: published {messages:N0} at {publish:N0}/s"));
@@ -131,10 +135,11 @@ public static class BusBench
         builder.Services.AddMassTransit(bus =>
         {
             bus.DisableUsageTelemetry();
+            var login = BrokerLogin.ForControlPlane(config);
             bus.UsingRabbitMq((_, rabbit) => rabbit.Host(config.RabbitMq.Host, (ushort)config.RabbitMq.Port, config.RabbitMq.VirtualHost, h =>
             {
-                h.Username(config.RabbitMq.User);
-                h.Password(config.RabbitMqPassword());
+                h.Username(login.User);
+                h.Password(login.Password());
                 h.PublisherConfirmation = false;
             }));
         });

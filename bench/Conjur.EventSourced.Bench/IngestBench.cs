@@ -5,7 +5,7 @@ using Conjur.EventSourced.Contracts.Nodes;
 using Conjur.EventSourced.ControlPlane.Heartbeats;
 using Conjur.EventSourced.ControlPlane.Messaging;
 using Conjur.EventSourced.ControlPlane.Storage;
-using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Messaging;
 using Marten;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,6 +48,7 @@ public static class IngestBench
             .AddAsyncDaemon(JasperFx.Events.Daemon.DaemonMode.Solo);
         builder.Configuration[$"{IngestOptions.Section}:Writers"] = writers.ToString(CultureInfo.InvariantCulture);
         builder.Services.AddHeartbeats(builder.Configuration);
+        builder.Services.AddSingleton<BusMetrics>();
         builder.Services.AddMassTransit(bus =>
         {
             bus.DisableUsageTelemetry();
@@ -55,11 +56,9 @@ public static class IngestBench
             bus.AddHeartbeatConsumers();
             bus.UsingRabbitMq((context, rabbit) =>
             {
-                rabbit.Host(config.RabbitMq.Host, (ushort)config.RabbitMq.Port, config.RabbitMq.VirtualHost, h =>
-                {
-                    h.Username(config.RabbitMq.User);
-                    h.Password(config.RabbitMqPassword());
-                });
+                // As the control plane runs: its own user, and every report's sender checked against the node it names.
+                rabbit.LogInAs(config, BrokerLogin.ForControlPlane(config));
+                rabbit.CheckSenders(context);
                 rabbit.ConfigureEndpoints(context);
             });
         });
@@ -143,6 +142,7 @@ public static class IngestBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  target              {rate,10:N0} heartbeats/s from {nodes} agents, {writers} writers, batches of {NodeReportBatches.MessageLimit}/{NodeReportBatches.TimeLimit.TotalMilliseconds} ms, one at a time"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  published           {publishedSteady / steadySeconds,10:N0} heartbeats/s reached by the simulated agents after the ramp ({published:N0} in {publishSeconds:0.0} s in all)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  appended            {all.Length,10:N0} of {published:N0} published"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  sender check        {host.Services.GetRequiredService<BusMetrics>().RejectedTotal,10:N0} rejected (each heartbeat's user-id agent-simNNN against its node id, as the control plane checks)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  sustained           {rateAppended,10:N0} events/s appended (steady window: the {window:0.0} s after the {warmUp.TotalSeconds:0} s ramp)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  projection lag      p50 {Report.Percentile(sorted, 50) * 1000,7:0} ms   p99 {Report.Percentile(sorted, 99) * 1000,7:0} ms   max {(sorted.Count > 0 ? sorted[^1] * 1000 : double.NaN),7:0} ms (steady window)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  lag, whole run      p50 {Report.Percentile(allSorted, 50) * 1000,7:0} ms   p99 {Report.Percentile(allSorted, 99) * 1000,7:0} ms; backlog drained {backlogSeconds:0.0} s after publishing stopped"));

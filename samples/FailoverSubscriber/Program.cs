@@ -1,10 +1,12 @@
 using Conjur.EventSourced.FailoverSubscriber;
 using MassTransit;
 
-// Usage: FailoverSubscriber [amqp://user:password@127.0.0.1:17020/conjur] [queue-name]
-// The password can come from RABBITMQ_PASSWORD instead of the URI, so it stays out of process lists.
-var uri = new Uri(args.Length > 0 ? args[0] : Environment.GetEnvironmentVariable("RABBITMQ_URI") ?? "amqp://conjur@127.0.0.1:17020/conjur");
-var queue = args.Length > 1 ? args[1] : "failover-subscriber-sample";
+// Usage: RABBITMQ_PASSWORD="$(cat .cluster/secrets/subscriber/rabbitmq.pw)" FailoverSubscriber [amqp://subscriber@127.0.0.1:17020/conjur]
+// The cluster's read-only broker user 'subscriber' may read only its own queues ('subscriber-...'): 'cluster up'
+// declares 'subscriber-failover-events' and binds it to every integration event (docs/events.md). The password
+// comes from RABBITMQ_PASSWORD (or the URI), so it stays out of process lists.
+var uri = new Uri(args.Length > 0 ? args[0] : Environment.GetEnvironmentVariable("RABBITMQ_URI") ?? "amqp://subscriber@127.0.0.1:17020/conjur");
+const string queue = "subscriber-failover-events";
 var userInfo = uri.UserInfo.Split(':', 2);
 var password = userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : Environment.GetEnvironmentVariable("RABBITMQ_PASSWORD") ?? "";
 var virtualHost = uri.AbsolutePath.Trim('/') is { Length: > 0 } vhost ? Uri.UnescapeDataString(vhost) : "/";
@@ -16,8 +18,14 @@ var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
         host.Username(Uri.UnescapeDataString(userInfo[0]));
         host.Password(password);
     });
-    // Its own durable queue: events published while the subscriber is down wait for it.
-    rabbit.ReceiveEndpoint(queue, e => e.Consumer<FailoverEventLogger>());
+    // Its own durable queue: events published while the subscriber is down wait for it (the newest 10,000).
+    rabbit.ReceiveEndpoint(queue, e =>
+    {
+        // The launcher bound the event exchanges to it; binding them here would mean declaring them, which a
+        // read-only user may not do.
+        e.ConfigureConsumeTopology = false;
+        e.Consumer<FailoverEventLogger>();
+    });
 });
 
 using var stop = new CancellationTokenSource();

@@ -14,6 +14,7 @@ using Conjur.EventSourced.ControlPlane.Retention;
 using JasperFx.Events.Daemon;
 using Conjur.EventSourced.ControlPlane.Storage;
 using Conjur.EventSourced.ControlPlane.Telemetry;
+using Conjur.EventSourced.Hosting.Messaging;
 using Conjur.EventSourced.Hosting.Telemetry;
 using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
@@ -29,7 +30,7 @@ try
     (config, rest) = ConfigArguments.Load(args);
     // Fail at start, with the file's name, rather than at the first broker login or the first operator request.
     credentials = CredentialStore.Load(config);
-    _ = config.RabbitMqPassword();
+    _ = BrokerLogin.ForControlPlane(config).Password();
 }
 catch (ConfigurationException e)
 {

@@ -1,5 +1,6 @@
 using ConfigurationException = Conjur.EventSourced.Hosting.Topology.ConfigurationException;
 using Conjur.EventSourced.Hosting.Etcd;
+using Conjur.EventSourced.Hosting.Messaging;
 using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
 using Conjur.EventSourced.NodeAgent.Audit;
@@ -31,7 +32,7 @@ try
     config = ClusterConfig.Load(path);
     node = config.Node(nodeId);
     // Fail at start, with the file's name, rather than at the first broker login.
-    _ = config.RabbitMqPassword();
+    _ = BrokerLogin.ForAgent(config, node.Id).Password();
     // The secrets API's data key: without it no stored value can be read, so refuse to start.
     _ = config.DataKey();
     _ = config.EtcdNodeCredentials(node.Id);
@@ -55,6 +56,7 @@ builder.Services.AddSingleton(new ClusterKeys(config));
 builder.Services.AddSingleton(_ => new EtcdSession(config.Etcd.Endpoints, credentials: config.EtcdNodeCredentials(node.Id)));
 builder.Services.AddSingleton(new NodeState(new NodeSnapshot { NodeId = node.Id, Role = node.Role.ToString().ToLowerInvariant(), Async = node.Async }));
 builder.Services.AddSingleton<AgentMetrics>();
+builder.Services.AddSingleton<BusMetrics>();
 AuthnLimits authnLimits;
 try
 {
@@ -91,11 +93,10 @@ builder.Services.AddMassTransit(x =>
     x.AddAgentConsumers();
     x.UsingRabbitMq((context, cfg) =>
     {
-        cfg.Host(config.RabbitMq.Host, (ushort)config.RabbitMq.Port, config.RabbitMq.VirtualHost, h =>
-        {
-            h.Username(config.RabbitMq.User);
-            h.Password(config.RabbitMqPassword());
-        });
+        // As agent-{node}: its reports only, to exchanges it may not declare; commands only from the control plane.
+        cfg.LogInAs(config, BrokerLogin.ForAgent(config, node.Id));
+        cfg.CheckSenders(context);
+        cfg.PublishToPreparedExchanges();
         cfg.ConfigureAgentQueue(context, config, node);
     });
 });

@@ -54,7 +54,7 @@ public sealed record StatusReport(
         var lb = config.LoadBalancer;
         return new StatusReport(config.ClusterId, config.StateDir, config.ControlPlane.Url,
             new LoadBalancerStatus(lb.Url, $"{lb.Host}:{lb.PostgresPort}", PostgresTools.Dsn(config, lb.Host, lb.PostgresPort), $"http://{lb.Host}:{lb.StatsPort}/stats"),
-            config.Etcd.Endpoints, $"amqp://{config.RabbitMq.User}@{config.RabbitMq.Host}:{config.RabbitMq.Port}/{config.RabbitMq.VirtualHost}",
+            config.Etcd.Endpoints, $"amqp://{config.RabbitMq.Host}:{config.RabbitMq.Port}/{config.RabbitMq.VirtualHost}",
             master?.Id, nodes, new OperatorFiles(config.OperatorTokenFile(), config.ViewerTokenFile()));
     }
 

@@ -1,7 +1,7 @@
 using Conjur.EventSourced.ControlPlane.ClusterHistory;
 using Conjur.EventSourced.ControlPlane.Failover;
 using Conjur.EventSourced.ControlPlane.Heartbeats;
-using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Messaging;
 using Conjur.EventSourced.Hosting.Topology;
 using MassTransit;
 
@@ -27,17 +27,18 @@ public static class ControlPlaneBus
         bus.AddFailoverSaga();
     }
 
+    /// <summary>
+    /// The bus as user <c>controlplane</c>: every message it sends carries that user-id, every node report it
+    /// consumes must come from the named node's own agent (<see cref="SenderCheckFilter{T}"/>).
+    /// </summary>
     public static IServiceCollection AddControlPlaneBus(this IServiceCollection services, ClusterConfig config) =>
-        services.AddMassTransit(bus =>
+        services.AddSingleton<BusMetrics>().AddMassTransit(bus =>
         {
             bus.AddControlPlaneConsumers(config);
             bus.UsingRabbitMq((context, rabbit) =>
             {
-                rabbit.Host(config.RabbitMq.Host, (ushort)config.RabbitMq.Port, config.RabbitMq.VirtualHost, host =>
-                {
-                    host.Username(config.RabbitMq.User);
-                    host.Password(config.RabbitMqPassword());
-                });
+                rabbit.LogInAs(config, BrokerLogin.ForControlPlane(config));
+                rabbit.CheckSenders(context);
                 rabbit.ConfigureEndpoints(context);
             });
         });

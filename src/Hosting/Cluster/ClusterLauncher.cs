@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Conjur.EventSourced.Hosting.Etcd;
+using Conjur.EventSourced.Hosting.Messaging;
 using Conjur.EventSourced.Hosting.Postgres;
 using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Hosting.Security;
@@ -48,6 +49,11 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         // starts (a master-capable agent refuses to start without them); the old shared audit key goes.
         NodeKeys.Ensure(config);
         NodeKeys.EnsureHopKey(config);
+        // Each part's broker password, before any part starts and reads its own.
+        foreach (var login in BrokerLogin.All(config))
+        {
+            login.EnsurePassword();
+        }
 
         _progress("starting etcd (3 members), RabbitMQ and the control plane's Postgres");
         var seeding = StartEtcdAndSeedAsync(ct);

@@ -28,6 +28,7 @@ public static class ClusterSecrets
     public static string PostgresAdminPasswordFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "postgres-admin.pw");
     public static string ReplicationPasswordFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "replication.pw");
     public static string OperatorDatabasePasswordFile(this ClusterConfig c) => Path.Combine(c.OperatorSecretsDir(), "postgres.pw");
+    /// <summary>The one broker password every part shared before each got its own: the launcher deletes it.</summary>
     public static string RabbitMqPasswordFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "rabbitmq.pw");
     public static string RabbitMqErlangCookieFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "erlang.cookie");
 
@@ -83,6 +84,15 @@ public static class ClusterSecrets
             throw new ConfigurationException($"the {what} file {path} is missing: 'cluster up' creates it for a new cluster");
         }
     }
+
+    /// <summary>The broker password of one node's agent (user <c>agent-{nodeId}</c>): read by that agent only.</summary>
+    public static string AgentRabbitMqPasswordFile(this ClusterConfig c, string nodeId) => Path.Combine(c.NodeSecretsDir(nodeId), "rabbitmq.pw");
+
+    /// <summary>The control plane's broker password (user <c>controlplane</c>).</summary>
+    public static string ControlPlaneRabbitMqPasswordFile(this ClusterConfig c) => Path.Combine(c.ControlPlaneSecretsDir(), "rabbitmq.pw");
+
+    /// <summary>The read-only subscriber's broker password (user <c>subscriber</c>), for programs outside the cluster that follow its integration events.</summary>
+    public static string SubscriberRabbitMqPasswordFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "subscriber", "rabbitmq.pw");
 
     /// <summary>The 256-bit data key (base64) that encrypts secret values and token signing keys at rest: the operator's to keep.</summary>
     public static string DataKeyFile(this ClusterConfig c) => Path.Combine(c.SecretsDir, "data.key");
@@ -189,25 +199,6 @@ public static class ClusterSecrets
         catch (UnauthorizedAccessException)
         {
             throw new ConfigurationException($"the API token file {path} cannot be read by this user");
-        }
-    }
-
-    /// <summary>Generates the broker password if it does not exist yet: only the broker's launcher does this.</summary>
-    public static string EnsureRabbitMqPassword(this ClusterConfig c) => SecretFiles.GetOrCreate(c.RabbitMqPasswordFile());
-
-    /// <summary>
-    /// The broker password for its clients. A missing file is an error, not a reason to invent a new
-    /// password the broker has never heard of (the client would only fail later, at login).
-    /// </summary>
-    public static string RabbitMqPassword(this ClusterConfig c)
-    {
-        try
-        {
-            return SecretFiles.Read(c.RabbitMqPasswordFile());
-        }
-        catch (FileNotFoundException)
-        {
-            throw new ConfigurationException($"the RabbitMQ password file {c.RabbitMqPasswordFile()} is missing: start the broker with 'cluster up' first");
         }
     }
 }

@@ -25,19 +25,25 @@ public sealed class RabbitMqNodeFiles(ClusterConfig config)
     public string LogDir => Path.Combine(BaseDir, "log");
     public string PidFile => Path.Combine(BaseDir, "rabbitmq.pid");
 
-    /// <summary>Writes the configuration, cookie and plugin list (idempotent) and hands the folder to the rabbitmq user.</summary>
+    /// <summary>
+    /// The broker's users, permissions and prepared topology (<see cref="RabbitMqDefinitions"/>), loaded at every
+    /// boot. It holds password hashes only, but is the rabbitmq user's alone (0600) like everything here.
+    /// </summary>
+    public string DefinitionsFile => Path.Combine(BaseDir, "definitions.json");
+
+    /// <summary>The node's own database: present once the node has booted, absent for a new node.</summary>
+    public string NodeDatabaseDir => Path.Combine(MnesiaBase, config.RabbitMq.NodeName);
+
+    /// <summary>Writes the configuration, definitions, cookie and plugin list (idempotent) and hands the folder to the rabbitmq user.</summary>
     public void Write()
     {
         Directory.CreateDirectory(MnesiaBase);
         Directory.CreateDirectory(LogDir);
-        var rmq = config.RabbitMq;
-        // The conf holds the password: SecretFiles writes it 0600 from the first byte.
-        SecretFiles.Write(ConfigFile, string.Join('\n',
-            $"default_user = {rmq.User}",
-            $"default_pass = {config.EnsureRabbitMqPassword()}",
-            $"default_vhost = {rmq.VirtualHost}",
-            // Clients reach the node over 127.0.0.1 only, but not as guest: the generated user must be allowed.
-            "loopback_users = none",
+        WriteDefinitions();
+        // No default user: a node that loads definitions at boot creates none (no guest), and the vhost and
+        // every user come from the definitions. The conf itself holds no secret.
+        File.WriteAllText(ConfigFile, string.Join('\n',
+            $"load_definitions = {DefinitionsFile}",
             "log.console = false",
             "log.file.level = info",
             ""));
@@ -49,6 +55,9 @@ public sealed class RabbitMqNodeFiles(ClusterConfig config)
         // Erlang refuses a cookie file that anyone but its owner can read.
         File.SetUnixFileMode(CookieFile, UnixFileMode.UserRead);
     }
+
+    /// <summary>Writes the definitions from the cluster's configuration and password files, creating missing passwords.</summary>
+    public void WriteDefinitions() => SecretFiles.Write(DefinitionsFile, RabbitMqDefinitions.Json(config));
 
     public IReadOnlyDictionary<string, string> Environment()
     {

@@ -16,7 +16,6 @@ public sealed record RabbitMqConfig
     public int DistPort { get; init; }
     public int EpmdPort { get; init; }
     public string VirtualHost { get; init; } = "conjur";
-    public string User { get; init; } = "conjur";
 
     /// <summary>The Erlang node name; unique per cluster so test clusters never meet.</summary>
     public string NodeName { get; init; } = "conjur@localhost";

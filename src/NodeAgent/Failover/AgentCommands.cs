@@ -30,12 +30,13 @@ public static class AgentCommands
     }
 
     /// <summary>
-    /// The agent's own durable queue: a command sent while the agent is down waits for it. A failed
-    /// command is answered, not retried blindly: the saga decides what happens next.
+    /// The agent's own durable queue, declared by the launcher: a command sent while the agent is down waits
+    /// for it. A failed command is answered, not retried blindly: the saga decides what happens next.
     /// </summary>
     public static void ConfigureAgentQueue(this IRabbitMqBusFactoryConfigurator rabbit, IBusRegistrationContext context, ClusterConfig config, NodeConfig node) =>
         rabbit.ReceiveEndpoint(AgentQueues.Name(config.ClusterId, node.Id), e =>
         {
+            e.AsPreparedCommandQueue();
             e.ConcurrentMessageLimit = 2;
             e.PrefetchCount = 4;
             e.ConfigureConsumer<PromoteStandbyConsumer>(context);

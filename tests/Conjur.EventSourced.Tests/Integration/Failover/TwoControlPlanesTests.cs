@@ -8,7 +8,6 @@ using Conjur.EventSourced.ControlPlane.Messaging;
 using Conjur.EventSourced.ControlPlane.Storage;
 using Conjur.EventSourced.Hosting.Messaging;
 using Conjur.EventSourced.Hosting.Processes;
-using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Services;
 using Conjur.EventSourced.Hosting.Topology;
 using Conjur.EventSourced.Tests.Fixtures;
@@ -39,7 +38,8 @@ public sealed class TwoControlPlanesTests(FailoverPostgres postgres, ITestOutput
     private readonly ConcurrentDictionary<Guid, int> _completed = new();
     private ClusterConfig _config = null!;
     private RabbitMqLauncher _rabbit = null!;
-    private IBusControl _agents = null!;
+    private readonly Dictionary<string, IBusControl> _agents = [];
+    private IBusControl _subscriber = null!;
     private readonly List<ServiceProvider> _controlPlanes = [];
 
     public async Task InitializeAsync()
@@ -48,8 +48,13 @@ public sealed class TwoControlPlanesTests(FailoverPostgres postgres, ITestOutput
             nodes: [("node1", NodeRole.Master, false), .. new[] { "node2" }.Concat(Replicas).Select(n => (n, NodeRole.Standby, false))]);
         _rabbit = new RabbitMqLauncher(_config);
         await _rabbit.StartAsync(CancellationToken.None);
-        _agents = StartAgents();
-        await _agents.StartAsync();
+        foreach (var node in new[] { "node2" }.Concat(Replicas))
+        {
+            _agents[node] = StartAgent(node);
+            await _agents[node].StartAsync();
+        }
+        _subscriber = StartSubscriber();
+        await _subscriber.StartAsync();
         for (var i = 0; i < 2; i++)
         {
             var provider = ControlPlane();
@@ -65,7 +70,11 @@ public sealed class TwoControlPlanesTests(FailoverPostgres postgres, ITestOutput
             await provider.GetRequiredService<IBusControl>().StopAsync();
             await provider.DisposeAsync();
         }
-        await _agents.StopAsync();
+        foreach (var agent in _agents.Values)
+        {
+            await agent.StopAsync();
+        }
+        await _subscriber.StopAsync();
         var pid = _rabbit.Pid();
         await _rabbit.StopAsync(CancellationToken.None);
         if (pid is { } p)
@@ -97,31 +106,34 @@ public sealed class TwoControlPlanesTests(FailoverPostgres postgres, ITestOutput
         return services.BuildServiceProvider();
     }
 
-    /// <summary>Every node's command queue, answering like an agent that succeeds at once; plus a subscriber to FailoverCompleted.</summary>
-    private IBusControl StartAgents() => Bus.Factory.CreateUsingRabbitMq(rabbit =>
+    /// <summary>
+    /// One stand-in agent per node, logged in as that node's agent and configured as one (its command queue as the
+    /// launcher declared it, reports to the prepared exchanges), answering at once as an agent that succeeds.
+    /// </summary>
+    private IBusControl StartAgent(string node) => Bus.Factory.CreateUsingRabbitMq(rabbit =>
     {
-        rabbit.Host(_config.RabbitMq.Host, (ushort)_config.RabbitMq.Port, _config.RabbitMq.VirtualHost, h =>
+        rabbit.LogInAs(_config, BrokerLogin.ForAgent(_config, node));
+        rabbit.PublishToPreparedExchanges();
+        rabbit.ReceiveEndpoint(AgentQueues.Name(_config.ClusterId, node), e =>
         {
-            h.Username(_config.RabbitMq.User);
-            h.Password(_config.RabbitMqPassword());
-        });
-        foreach (var node in new[] { "node2" }.Concat(Replicas))
-        {
-            rabbit.ReceiveEndpoint(AgentQueues.Name(_config.ClusterId, node), e =>
+            e.AsPreparedCommandQueue();
+            e.Handler<PromoteStandby>(c =>
             {
-                e.ConfigureConsumeTopology = false;
-                e.Handler<PromoteStandby>(c =>
-                {
-                    _commands.AddOrUpdate($"promote/{c.Message.FailoverId}/{c.Message.NodeId}", 1, (_, n) => n + 1);
-                    return c.Publish(Promoted(_config.ClusterId, c.Message.FailoverId, c.Message.NodeId));
-                });
-                e.Handler<RebaseStandby>(c =>
-                {
-                    _commands.AddOrUpdate($"rebase/{c.Message.FailoverId}/{c.Message.NodeId}", 1, (_, n) => n + 1);
-                    return c.Publish(Rebased(_config.ClusterId, c.Message.FailoverId, c.Message.NodeId, c.Message.NewMaster));
-                });
+                _commands.AddOrUpdate($"promote/{c.Message.FailoverId}/{c.Message.NodeId}", 1, (_, n) => n + 1);
+                return c.Publish(Promoted(_config.ClusterId, c.Message.FailoverId, c.Message.NodeId));
             });
-        }
+            e.Handler<RebaseStandby>(c =>
+            {
+                _commands.AddOrUpdate($"rebase/{c.Message.FailoverId}/{c.Message.NodeId}", 1, (_, n) => n + 1);
+                return c.Publish(Rebased(_config.ClusterId, c.Message.FailoverId, c.Message.NodeId, c.Message.NewMaster));
+            });
+        });
+    });
+
+    /// <summary>A subscriber to FailoverCompleted on a queue of the cluster's (the control plane's user may declare those).</summary>
+    private IBusControl StartSubscriber() => Bus.Factory.CreateUsingRabbitMq(rabbit =>
+    {
+        rabbit.LogInAs(_config, BrokerLogin.ForControlPlane(_config));
         rabbit.ReceiveEndpoint($"{_config.ClusterId}-test-subscriber", e => e.Handler<FailoverCompleted>(c =>
         {
             _completed.AddOrUpdate(c.Message.FailoverId, 1, (_, n) => n + 1);
@@ -133,7 +145,8 @@ public sealed class TwoControlPlanesTests(FailoverPostgres postgres, ITestOutput
     public async Task TwoInstancesConsumingConcurrently_EachCommandSentOnceAndEachFailoverCompletedOnce()
     {
         var ids = Enumerable.Range(0, 4).Select(_ => Guid.NewGuid()).ToList();
-        var publisher = _controlPlanes[0].GetRequiredService<IBus>();
+        // The lock winner's report comes from its own agent: the control plane drops one from anyone else.
+        var publisher = _agents["node2"];
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         await Task.WhenAll(ids.Select(id => publisher.Publish(Lock(_config.ClusterId, id, "node2", Replicas))));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Conjur.EventSourced.Hosting.Messaging;
 using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Services;
@@ -45,18 +46,20 @@ public sealed class RabbitMqLauncherTests(RabbitMqNode node, ITestOutputHelper o
     public async Task Started_AmqpConnectionWithGeneratedCredentialsSucceeds()
     {
         output.WriteLine($"rabbitmq: node {node.Rabbit.NodeName} started in {node.Rabbit.LastStartDuration.TotalMilliseconds:0} ms");
+        var login = BrokerLogin.ForAgent(node.Config, "node1");
         var factory = new ConnectionFactory
         {
             HostName = node.Config.RabbitMq.Host,
             Port = node.Config.RabbitMq.Port,
-            UserName = node.Config.RabbitMq.User,
-            Password = node.Config.RabbitMqPassword(),
+            UserName = login.User,
+            Password = login.Password(),
             VirtualHost = node.Config.RabbitMq.VirtualHost,
         };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync();
-        var queue = await channel.QueueDeclareAsync(exclusive: true);
-        queue.QueueName.ShouldNotBeNullOrEmpty();
+        // The launcher declared the agent's command queue before anyone connected.
+        var queue = await channel.QueueDeclarePassiveAsync(AgentQueues.Name(node.Config.ClusterId, "node1"));
+        queue.QueueName.ShouldBe(AgentQueues.Name(node.Config.ClusterId, "node1"));
     }
 
     [Fact]
@@ -80,6 +83,28 @@ public sealed class RabbitMqLauncherTests(RabbitMqNode node, ITestOutputHelper o
         before.ShouldNotBeNull();
         await node.Rabbit.StartAsync(CancellationToken.None);
         node.Rabbit.Pid().ShouldBe(before);
+    }
+
+    /// <summary>
+    /// A state folder from before the user per part: one shared administrator (and, on a node that ever booted
+    /// without a default user, guest) with its password file. Starting again leaves the cluster's users only.
+    /// </summary>
+    [Fact]
+    public async Task StartedOnANodeWithTheOldSharedUser_LeavesOnlyTheClustersUsers()
+    {
+        foreach (var user in new[] { "conjur", "guest" })
+        {
+            (await node.Rabbit.CtlAsync(["add_user", user, "not-a-real-password"], TimeSpan.FromSeconds(60), CancellationToken.None)).ThrowOnFailure();
+        }
+        SecretFiles.Write(node.Config.RabbitMqPasswordFile(), "not-a-real-password");
+
+        await node.Rabbit.StartAsync(CancellationToken.None);
+
+        var listed = (await node.Rabbit.CtlAsync(["list_users", "--formatter", "json"], TimeSpan.FromSeconds(60), CancellationToken.None)).ThrowOnFailure();
+        using var users = System.Text.Json.JsonDocument.Parse(listed.StdOut);
+        users.RootElement.EnumerateArray().Select(u => u.GetProperty("user").GetString()).Order()
+            .ShouldBe(BrokerLogin.All(node.Config).Select(l => l.User).Order());
+        File.Exists(node.Config.RabbitMqPasswordFile()).ShouldBeFalse("the shared password file is gone with its user");
     }
 
     [Fact]
