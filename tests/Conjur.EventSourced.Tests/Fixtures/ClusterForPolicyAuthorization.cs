@@ -1,23 +1,11 @@
-using Conjur.EventSourced.Cli.Secrets;
+using Conjur.EventSourced.Hosting.Topology;
 using Xunit.Abstractions;
 
 namespace Conjur.EventSourced.Tests.Fixtures;
 
 /// <summary>
-/// A four-node cluster (ports 19400-19531) with an account <c>acme</c> made the way <c>cluster account create</c>
-/// makes it, for the attacks on policy loading: each scenario sets up its own sub-policy and hosts, so the
-/// scenarios share the cluster without sharing records.
+/// A master and a follower (ports 19400-19511) with an account <c>acme</c>, for the attacks on policy loading: each
+/// scenario sets up its own sub-policy and hosts, so the scenarios share the cluster without sharing records.
 /// </summary>
-public sealed class ClusterForPolicyAuthorization(IMessageSink sink) : RunningCluster(sink, 19400), IAsyncLifetime
-{
-    public const string Account = "acme";
-
-    public string AdminApiKey { get; private set; } = "";
-
-    async Task IAsyncLifetime.InitializeAsync()
-    {
-        await InitializeAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        AdminApiKey = await ConjurClient.CreateAccountAsync(Config, Account, cts.Token);
-    }
-}
+public sealed class ClusterForPolicyAuthorization(IMessageSink sink)
+    : ClusterWithAccount(sink, 19400, [("node1", NodeRole.Master, false), ("node2", NodeRole.Follower, false)]);
