@@ -1,6 +1,7 @@
 using Conjur.EventSourced.Hosting.Cluster;
 using Conjur.EventSourced.Hosting.Messaging;
 using Conjur.EventSourced.Hosting.Processes;
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
 
 namespace Conjur.EventSourced.Tests.Integration.Messaging;
@@ -18,7 +19,11 @@ public sealed class BrokerPasswordFileTests : IDisposable
     {
         _config = DefaultTopology.Create(_dir.FullName, basePort: 20400);
         _config.Save(_config.ConfigPath);
-        // Another part's password is there: a part must not fall back on it.
+        // Every other credential is there, and another part's broker password: a part must not fall back on it.
+        _config.EnsureDataKey();
+        _config.EnsureEtcdPasswords();
+        _config.EnsureApiTokens();
+        NodeKeys.Ensure(_config);
         BrokerLogin.ForAgent(_config, "node2").EnsurePassword();
     }
 

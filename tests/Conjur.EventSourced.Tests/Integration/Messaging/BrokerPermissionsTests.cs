@@ -296,9 +296,9 @@ public sealed class BrokerPermissionsTests(ClusterForBrokerPermissions cluster, 
         Healthy = false, PostgresRunning = false, Problem = "forged", ObservedAt = DateTimeOffset.UtcNow,
     };
 
-    /// <summary>conjur_bus_messages_rejected_total for one message type and reason, at a process's /metrics.</summary>
-    private static async Task<double> RejectedAsync(string baseUrl, string type, string reason) =>
-        (await Prometheus.ScrapeAsync($"{baseUrl}/metrics"))
+    /// <summary>conjur_bus_messages_rejected_total for one message type and reason, at a process's /metrics (the control plane's needs the viewer's token).</summary>
+    private async Task<double> RejectedAsync(string baseUrl, string type, string reason) =>
+        (await Prometheus.ScrapeAsync($"{baseUrl}/metrics", ApiTokens.Viewer(cluster.Config)))
             .Where(s => s.Name == "conjur_bus_messages_rejected_total" && s.Labels.GetValueOrDefault("type") == type && s.Labels.GetValueOrDefault("reason") == reason)
             .Sum(s => s.Value);
 
