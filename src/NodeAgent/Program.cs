@@ -79,13 +79,15 @@ builder.Services.AddSingleton<CycleTrigger>();
 builder.Services.AddSingleton<HaCycle>();
 builder.Services.AddFailover();
 builder.Services.AddSingleton(peers);
-builder.Services.AddAudit();
-builder.Services.AddSecrets(config, builder.Configuration, authnLimits);
 builder.Services.AddSingleton<HeartbeatQueue>();
 builder.Services.AddHostedService<HaLoop>();
 builder.Services.AddHostedService<RoleKeeper>();
 builder.Services.AddHostedService<ClusterWatch>();
 builder.Services.AddHostedService<HeartbeatPublisher>();
+// Registered after the HA loop so that they stop before it (hosted services stop in reverse order): the refused
+// logins' summary is queued, then the audit trail drains into a Postgres the HA loop has not yet stopped.
+builder.Services.AddAudit();
+builder.Services.AddSecrets(config, builder.Configuration, authnLimits);
 
 builder.Services.AddMassTransit(x =>
 {

@@ -29,7 +29,7 @@ public static class Configuration
     {
         var services = app.ApplicationServices;
         services.GetRequiredService<CredentialStore>().UseLogger(services.GetRequiredService<ILoggerFactory>().CreateLogger<CredentialStore>());
-        return app.UseMiddleware<ApiAccessMiddleware>();
+        return app.UseMiddleware<ApiAccessMiddleware>().UseMiddleware<ControlCharacterGuard>();
     }
 
     public static IEndpointRouteBuilder MapApiSession(this IEndpointRouteBuilder app)

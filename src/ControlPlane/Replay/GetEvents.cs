@@ -16,7 +16,7 @@ namespace Conjur.EventSourced.ControlPlane.Replay;
 /// must be complete pages with <c>to</c> a few seconds in the past.
 /// </para>
 /// </summary>
-public static class GetEvents
+public static partial class GetEvents
 {
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1000;
@@ -35,6 +35,10 @@ public static class GetEvents
         if (after is < 0)
         {
             return Results.BadRequest(new { error = "after must be a sequence number from a previous page's 'next'" });
+        }
+        if (Problem(stream, type) is { } problem)
+        {
+            return Results.BadRequest(new { error = problem });
         }
         var own = config.ClusterId + "/";
         var take = limit ?? DefaultLimit;
@@ -72,4 +76,26 @@ public static class GetEvents
             .ToList();
         return Results.Ok(new EventPage(events, page.Count > take ? events[^1].Sequence : null));
     }
+
+    /// <summary>
+    /// Stream keys and type names are plain text: a control character (a NUL, which Postgres refuses in text, and which
+    /// then left a pooled connection's prepared statements out of step) or an oversized value is refused here.
+    /// </summary>
+    private static string? Problem(string? stream, string? type)
+    {
+        if (stream is { Length: > MaxStreamKeyLength } || (stream?.Any(char.IsControl) ?? false))
+        {
+            return $"stream must be a stream key of at most {MaxStreamKeyLength} characters, without control characters";
+        }
+        if (type is not null && type.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault(t => !TypeName().IsMatch(t)) is { } bad)
+        {
+            return $"type names are snake_case event type names such as master_changed; '{new string([.. bad.Take(40).Where(c => !char.IsControl(c))])}' is not one";
+        }
+        return null;
+    }
+
+    private const int MaxStreamKeyLength = 300;
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z][a-z0-9_]{0,99}$")]
+    private static partial System.Text.RegularExpressions.Regex TypeName();
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Conjur.EventSourced.NodeAgent.Ha;
+using Conjur.EventSourced.NodeAgent.Secrets.Api;
 using Conjur.EventSourced.NodeAgent.Trust;
 
 namespace Conjur.EventSourced.NodeAgent.Audit;
@@ -41,7 +42,16 @@ public static class AuditEndpoints
             {
                 return Refused(503, $"not accepting audit records: this node is {(s.Role == "master" ? "a master that is not accepting requests" : "a " + s.Role)}");
             }
-            var body = await ReadBoundedAsync(request.Body, MaxBodyBytes, ct);
+            byte[]? body;
+            try
+            {
+                body = await BoundedBody.ReadAsync(request, MaxBodyBytes, ct);
+            }
+            catch (UnreadableBodyException e)
+            {
+                metrics.BatchRefused("malformed");
+                return Refused(e.Status, e.Message);
+            }
             if (body is null)
             {
                 return Refused(413, $"a batch is at most {MaxBodyBytes} bytes");
@@ -114,21 +124,4 @@ public static class AuditEndpoints
     }
 
     private static IResult Refused(int status, string error) => Results.Json(new { error }, statusCode: status);
-
-    /// <summary>The body, or null if it is longer than <paramref name="max"/> (read no further than that).</summary>
-    private static async Task<byte[]?> ReadBoundedAsync(Stream body, long max, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await body.ReadAsync(chunk, ct)) > 0)
-        {
-            if (buffer.Length + read > max)
-            {
-                return null;
-            }
-            await buffer.WriteAsync(chunk.AsMemory(0, read), ct);
-        }
-        return buffer.ToArray();
-    }
 }

@@ -69,12 +69,16 @@ public sealed class DurableAuditTrail(NodeConfig node, NodeState state, AuditSpo
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var group = new List<Pending>(MaxGroup);
+        // A group being stored when the agent begins to stop is finished, not cancelled (its records would be lost):
+        // stopping ends the wait for the next group at once, and a store in flight only after the drain's bound.
+        using var storing = new CancellationTokenSource();
+        using var stopping = stoppingToken.Register(() => storing.CancelAfter(DrainTimeout));
         try
         {
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
                 Take(group);
-                await StoreGroupAsync(group, stoppingToken);
+                await StoreGroupAsync(group, storing.Token);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -11,6 +11,7 @@ namespace Conjur.EventSourced.NodeAgent.Secrets.Api;
 public static class BoundedBody
 {
     /// <summary>The body, or null when it is longer than <paramref name="limit"/> bytes.</summary>
+    /// <exception cref="UnreadableBodyException">The body could not be read to its end.</exception>
     public static async Task<byte[]?> ReadAsync(HttpRequest request, long limit, CancellationToken ct)
     {
         if (request.ContentLength is { } declared && declared > limit)
@@ -30,6 +31,15 @@ public static class BoundedBody
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return null;
+        }
+        catch (BadHttpRequestException e)
+        {
+            throw new UnreadableBodyException(e.StatusCode, $"the request body could not be read: {e.Message}", e);
+        }
+        catch (IOException e)
+        {
+            // Kestrel reports some framing errors (a chunk size that overflows) and a reset connection this way.
+            throw new UnreadableBodyException(StatusCodes.Status400BadRequest, $"the request body could not be read: {e.Message}", e);
         }
     }
 

@@ -43,21 +43,25 @@ public sealed class RoleGate(RequestDelegate next, ILogger<RoleGate> log)
                 : $"not accepting requests: {s.Problem ?? "the leader lease was not renewed in time"}").ExecuteAsync(http);
             return;
         }
-        if (IsWrite(http.Request) && s.Role != "master")
-        {
-            // A forwarded write (one a node vouches for) that lands on a non-master again, a load balancer mid-failover,
-            // is refused, never bounced on. What a client claims in a header does not make a write "forwarded".
-            if (s.Role == "follower" && peers.VouchedClient(http.Request) is null)
-            {
-                await forwarder.ForwardAsync(http);
-                return;
-            }
-            await ConjurErrors.Unavailable($"not accepting requests: this node is a {s.Role} and takes no writes").ExecuteAsync(http);
-            return;
-        }
         try
         {
+            if (IsWrite(http.Request) && s.Role != "master")
+            {
+                // A forwarded write (one a node vouches for) that lands on a non-master again, a load balancer mid-failover,
+                // is refused, never bounced on. What a client claims in a header does not make a write "forwarded".
+                if (s.Role == "follower" && peers.VouchedClient(http.Request) is null)
+                {
+                    await forwarder.ForwardAsync(http);
+                    return;
+                }
+                await ConjurErrors.Unavailable($"not accepting requests: this node is a {s.Role} and takes no writes").ExecuteAsync(http);
+                return;
+            }
             await next(http);
+        }
+        catch (UnreadableBodyException e) when (!http.Response.HasStarted)
+        {
+            await ConjurErrors.Error(e.Status, "bad_request", e.Message).ExecuteAsync(http);
         }
         catch (Npgsql.NpgsqlException e) when (!http.Response.HasStarted)
         {

@@ -222,6 +222,31 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
     }
 
     [Fact]
+    public async Task RateLimitedBurst_ThenTheFollowerStops_ItsRefusalsAreStoredOnTheWayDown_AndReachTheMaster()
+    {
+        var keys = await PrepareAsync("- !host stopped-victim\n");
+        using var attacker = BoundTo("127.0.0.12");
+        var url = $"{cluster.Follower.ApiUrl}/authn/{Account}/host%2Fstopped-victim/authenticate";
+        const int limit = MasterWithFollowerUnderAttack.FailuresPerLogin;
+        for (var i = 0; i < limit + 3; i++)
+        {
+            using var _ = await attacker.PostAsync(new Uri(url), new StringContent($"wrong-{i}"));
+        }
+
+        // Stopped well inside the window: the limited attempts' summary is still pending, and goes to the spool as the agent stops.
+        var agent = Daemon.ReadPid(cluster.Launcher.AgentPidFile("node2")) ?? throw new InvalidOperationException("no follower agent");
+        await Daemon.StopAsync(agent, TimeSpan.FromSeconds(45));
+        await cluster.Launcher.StartAgentAsync(cluster.Follower);
+
+        var victim = $"{Account}:host:stopped-victim";
+        await Wait.ForAsync("the refusals and their summary audited on the master", async _ =>
+            await _audit.CountAsync("SELECT count(*) FROM audit_records WHERE origin = 'node2' AND user_id = $1 AND client_ip = '127.0.0.12' AND result = 'failure'", victim) == limit + 1,
+            TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(500));
+        var summary = (string)(await _audit.ScalarAsync("SELECT message FROM audit_records WHERE origin = 'node2' AND user_id = $1 AND message LIKE '%rate limited%'", victim))!;
+        summary.ShouldContain("3 attempts from 127.0.0.12 refused");
+    }
+
+    [Fact]
     public async Task RecordTheMasterRefuses_IsQuarantined_AndLaterRecordsStillShip()
     {
         // An oversize record already in a spool (written before fields were capped): the master refuses it with 400.
