@@ -16,7 +16,7 @@ namespace Conjur.EventSourced.Tests.Integration.Secrets;
 /// applications use it: the curl script through the load balancer and the follower, Conjur's refusals,
 /// encryption at rest, and reads and authentication through a master's death.
 /// </summary>
-[Collection("clusters-b")]
+[Collection("clusters")]
 [TestCaseOrderer(StepOrderer.Name, StepOrderer.Assembly)]
 public sealed class SecretsApiTests(ClusterWithSecrets cluster, ITestOutputHelper output) : IClassFixture<ClusterWithSecrets>
 {

@@ -13,7 +13,7 @@ namespace Conjur.EventSourced.Tests.Integration.Security;
 /// <c>postgres</c> user owned <c>secrets/</c>). Every role the project uses is refused, the superuser cannot
 /// log in over the network at all, and the state folder's credentials belong to the agents' user alone.
 /// </summary>
-[Collection("clusters-b")]
+[Collection("clusters")]
 public sealed class LeastPrivilegeTests(MasterWithFollowerForLeastPrivilege cluster, ITestOutputHelper output) : IClassFixture<MasterWithFollowerForLeastPrivilege>
 {
     private string DataKey => cluster.Config.DataKeyFile();
