@@ -27,9 +27,13 @@ public sealed class ControlCharacterGuard(RequestDelegate next)
         }
         foreach (var (name, value) in query)
         {
-            if (name.Any(char.IsControl) || value.Any(char.IsControl))
+            if (name.Any(char.IsControl))
             {
-                return name.Any(char.IsControl) ? "query" : $"query parameter '{name}'";
+                return "query";
+            }
+            if (value.Any(char.IsControl))
+            {
+                return $"query parameter '{name}'";
             }
         }
         return null;

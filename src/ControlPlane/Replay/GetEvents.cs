@@ -78,18 +78,18 @@ public static partial class GetEvents
     }
 
     /// <summary>
-    /// Stream keys and type names are plain text: a control character (a NUL, which Postgres refuses in text, and which
-    /// then left a pooled connection's prepared statements out of step) or an oversized value is refused here.
+    /// A stream key has a bound, and a type is a snake_case event type name (control characters never reach here:
+    /// <see cref="Access.ControlCharacterGuard"/> refuses them for every route).
     /// </summary>
     private static string? Problem(string? stream, string? type)
     {
-        if (stream is { Length: > MaxStreamKeyLength } || (stream?.Any(char.IsControl) ?? false))
+        if (stream is { Length: > MaxStreamKeyLength })
         {
-            return $"stream must be a stream key of at most {MaxStreamKeyLength} characters, without control characters";
+            return $"stream must be a stream key of at most {MaxStreamKeyLength} characters";
         }
         if (type is not null && type.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault(t => !TypeName().IsMatch(t)) is { } bad)
         {
-            return $"type names are snake_case event type names such as master_changed; '{new string([.. bad.Take(40).Where(c => !char.IsControl(c))])}' is not one";
+            return $"type names are snake_case event type names such as master_changed; '{(bad.Length > 40 ? bad[..40] : bad)}' is not one";
         }
         return null;
     }

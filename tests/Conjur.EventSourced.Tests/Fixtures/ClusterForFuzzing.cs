@@ -1,5 +1,6 @@
 using System.Text;
 using Conjur.EventSourced.Cli.Secrets;
+using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
 using Conjur.EventSourced.NodeAgent.Secrets;
@@ -52,10 +53,8 @@ public sealed class ClusterForFuzzing(IMessageSink sink)
         var token = await lb.AuthenticateAsync(Account, "host/fuzzer", apiKey, cts.Token);
         // The follower serves the same records before the run starts, so its routes are fuzzed with data behind them.
         using var follower = new ConjurClient(Follower.ApiUrl);
-        while ((await follower.FetchAsync(admin, Account, "fuzz-hidden", cts.Token)).Status != 200)
-        {
-            await Task.Delay(200, cts.Token);
-        }
+        await Wait.ForAsync("the follower to serve the fuzz account's records", async c => (await follower.FetchAsync(admin, Account, "fuzz-hidden", c)).Status == 200,
+            TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200), cts.Token);
         Targets = new FuzzTargets
         {
             Account = Account,
