@@ -7,6 +7,7 @@ using Conjur.EventSourced.Hosting.Postgres;
 using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Services;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 
 namespace Conjur.EventSourced.Hosting.Cluster;
@@ -49,6 +50,11 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         // starts (a master-capable agent refuses to start without them); the old shared audit key goes.
         NodeKeys.Ensure(config);
         NodeKeys.EnsureHopKey(config);
+        // The cluster CA and every part's certificate, before any part starts and checks its own.
+        if (config.Tls.Enabled)
+        {
+            await new CertificateIssuer(config, _progress).EnsureAsync(ct);
+        }
         // Each part's broker password, before any part starts and reads its own.
         foreach (var login in BrokerLogin.All(config))
         {

@@ -20,6 +20,7 @@ public sealed record ClusterConfig
     public ControlPlaneConfig ControlPlane { get; init; } = new();
     public LoadBalancerConfig LoadBalancer { get; init; } = new();
     public FailoverConfig Failover { get; init; } = new();
+    public TlsConfig Tls { get; init; } = new();
     public IReadOnlyList<NodeConfig> Nodes { get; init; } = [];
 
     public string EtcdPrefix => $"/conjur/{ClusterId}/";
@@ -128,6 +129,7 @@ public sealed record ClusterConfig
             errors.Add($"failover.heartbeatIntervalMs {Failover.HeartbeatIntervalMs} must be between 100 and 60000");
         }
         errors.AddRange(ControlPlane.Access.Problems());
+        errors.AddRange(Tls.Problems());
         if (errors.Count > 0)
         {
             throw new ConfigurationException("invalid cluster configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  - " + e)));

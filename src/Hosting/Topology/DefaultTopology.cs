@@ -40,6 +40,7 @@ public static class DefaultTopology
             },
             ControlPlane = new ControlPlaneConfig { HttpPort = basePort + 30, PostgresPort = basePort + 31 },
             LoadBalancer = new LoadBalancerConfig { HttpPort = basePort + 40, PostgresPort = basePort + 41, StatsPort = basePort + 42 },
+            Tls = new TlsConfig { Enabled = TlsWanted() },
             Nodes = nodes.Select((n, i) => new NodeConfig
             {
                 Id = n.Id,
@@ -50,4 +51,8 @@ public static class DefaultTopology
             }).ToList(),
         };
     }
+
+    /// <summary><c>CONJUR_TLS=off</c> makes a new cluster talk in plain text (debugging only); an existing one keeps its <c>tls.enabled</c>.</summary>
+    public static bool TlsWanted() =>
+        Environment.GetEnvironmentVariable("CONJUR_TLS") is not { } value || !value.Equals("off", StringComparison.OrdinalIgnoreCase);
 }

@@ -1,0 +1,128 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Conjur.EventSourced.Hosting.Processes;
+using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Topology;
+
+namespace Conjur.EventSourced.Hosting.Tls;
+
+/// <summary>
+/// Creates the cluster CA on a new cluster (or uses the one the operator put in <c>secrets/tls/</c>) and issues each
+/// part's certificate into its folder: key 0600 and folder 0700, both owned by the user that reads the key.
+/// </summary>
+public sealed class CertificateIssuer(ClusterConfig config, Action<string>? progress = null)
+{
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode PrivateDir = Private | UnixFileMode.UserExecute;
+    private const UnixFileMode Public = Private | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    /// <summary>Makes the CA if there is none, copies its bundle to every part, and issues every certificate that is missing.</summary>
+    public async Task EnsureAsync(CancellationToken ct)
+    {
+        using var ca = LoadOrCreateCa();
+        var bundle = CaBundle();
+        WritePublicFile(config.PublicCaFile(), bundle);
+        foreach (var spec in config.All())
+        {
+            if (!File.Exists(spec.CertFile) || !File.Exists(spec.KeyFile))
+            {
+                await IssueAsync(ca, spec, bundle, ct);
+                progress?.Invoke($"issued the certificate of {spec.Name} (valid {config.Tls.CertificateDays} days)");
+            }
+            else if (!File.Exists(spec.CaFile) || await File.ReadAllTextAsync(spec.CaFile, ct) != bundle)
+            {
+                await WriteBundleAsync(spec, bundle, ct);
+            }
+        }
+    }
+
+    /// <summary>Replaces one part's certificate and key with new ones (same names, a new key pair).</summary>
+    public async Task RotateAsync(CertificateSpec spec, CancellationToken ct)
+    {
+        using var ca = LoadOrCreateCa();
+        await IssueAsync(ca, spec, CaBundle(), ct);
+    }
+
+    private async Task IssueAsync(X509Certificate2 ca, CertificateSpec spec, string bundle, CancellationToken ct)
+    {
+        if (!ca.HasPrivateKey)
+        {
+            throw new ConfigurationException($"cannot issue the certificate of {spec.Name}: the CA's private key {config.CaKeyFile()} is missing " +
+                                             "(put the CA's key there, or the part's certificate and key in " + spec.Dir + ")");
+        }
+        var (certificate, key) = CertificateAuthority.Issue(ca, spec, DateTimeOffset.UtcNow, config.Tls.CertificateDays);
+        SecretFiles.CreatePrivateDirectory(spec.Dir);
+        // The key first: a part that reads both in between sees a pair that does not match and retries, never a new
+        // certificate beside the old key.
+        WriteFile(spec.KeyFile, key, Private);
+        WriteFile(spec.CertFile, certificate, Public);
+        await WriteBundleAsync(spec, bundle, ct);
+    }
+
+    private async Task WriteBundleAsync(CertificateSpec spec, string bundle, CancellationToken ct)
+    {
+        SecretFiles.CreatePrivateDirectory(spec.Dir);
+        WriteFile(spec.CaFile, bundle, Public);
+        File.SetUnixFileMode(spec.Dir, PrivateDir);
+        if (spec.Owner is { } owner)
+        {
+            await SystemUsers.ChownAsync(spec.Dir, owner, ct);
+        }
+    }
+
+    private X509Certificate2 LoadOrCreateCa()
+    {
+        var certFile = config.CaCertFile();
+        var keyFile = config.CaKeyFile();
+        if (!File.Exists(certFile))
+        {
+            if (File.Exists(keyFile))
+            {
+                throw new ConfigurationException($"the CA key {keyFile} is there but its certificate {certFile} is missing: restore it, or remove both for a new CA");
+            }
+            using var created = CertificateAuthority.Create($"Conjur.EventSourced {config.ClusterId} CA", DateTimeOffset.UtcNow, config.Tls.CaDays);
+            SecretFiles.CreatePrivateDirectory(config.CaDir());
+            using var key = created.GetECDsaPrivateKey()!;
+            WriteFile(keyFile, key.ExportECPrivateKeyPem() + "\n", Private);
+            WriteFile(certFile, created.ExportCertificatePem() + "\n", Public);
+            progress?.Invoke($"created the cluster CA ({certFile}, valid {config.Tls.CaDays} days)");
+        }
+        try
+        {
+            return File.Exists(keyFile) ? X509Certificate2.CreateFromPemFile(certFile, keyFile) : LoadCertificate(certFile);
+        }
+        catch (CryptographicException e)
+        {
+            throw new ConfigurationException($"the cluster CA in {certFile} (key {keyFile}) cannot be used: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The CA certificate every part trusts: the CA file itself (during a CA rotation, it holds the old one too).</summary>
+    private string CaBundle() => File.ReadAllText(config.CaCertFile());
+
+    private static X509Certificate2 LoadCertificate(string path)
+    {
+        var certificates = new X509Certificate2Collection();
+        certificates.ImportFromPemFile(path);
+        return certificates.Count > 0 ? certificates[0] : throw new CryptographicException($"{path} holds no certificate");
+    }
+
+    private static void WritePublicFile(string path, string content)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (!File.Exists(path) || File.ReadAllText(path) != content)
+        {
+            WriteFile(path, content, Public);
+        }
+    }
+
+    /// <summary>Written to a temporary file of the final mode and moved over the old one: a reader sees the old file or the new, whole.</summary>
+    private static void WriteFile(string path, string content, UnixFileMode mode)
+    {
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, "");
+        File.SetUnixFileMode(tmp, mode);
+        File.WriteAllText(tmp, content);
+        File.Move(tmp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,84 @@
+using System.Net;
+using Conjur.EventSourced.Hosting.Processes;
+using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Services;
+using Conjur.EventSourced.Hosting.Topology;
+
+namespace Conjur.EventSourced.Hosting.Tls;
+
+/// <summary>
+/// Every certificate a topology needs, and where each lives: in a folder of the user that reads its key, so no
+/// part reads another's (a node's Postgres key under the node's folder, owned by <c>postgres</c>; the agent's in
+/// the node's secrets; RabbitMQ's in its own folder). Only the CA's key stays in <c>secrets/tls/</c>, for <c>up</c>.
+/// </summary>
+public static class ClusterCertificates
+{
+    public static string CaDir(this ClusterConfig c) => Path.Combine(c.SecretsDir, "tls");
+    public static string CaKeyFile(this ClusterConfig c) => Path.Combine(c.CaDir(), "ca.key");
+    public static string CaCertFile(this ClusterConfig c) => Path.Combine(c.CaDir(), "ca.crt");
+
+    /// <summary>The CA bundle for clients (<c>tls.ca</c> in <c>status --json</c>): public, readable by anyone.</summary>
+    public static string PublicCaFile(this ClusterConfig c) => Path.Combine(c.StateDir, "tls", "ca.crt");
+
+    public static CertificateSpec Agent(this ClusterConfig c, NodeConfig node) =>
+        new($"agent-{node.Id}", Path.Combine(c.NodeSecretsDir(node.Id), "tls"), null, NodeHosts(c, node), Server: true, Client: true);
+
+    /// <summary>A node's Postgres: the server's certificate, and its identity (mapped to <c>replicator</c>) when it streams or clones from another.</summary>
+    public static CertificateSpec Postgres(this ClusterConfig c, NodeConfig node) =>
+        new($"postgres-{node.Id}", Path.Combine(c.NodeDir(node.Id), "tls"), SystemUsers.Postgres, NodeHosts(c, node), Server: true, Client: true);
+
+    public static CertificateSpec ControlPlane(this ClusterConfig c) =>
+        new("controlplane", Path.Combine(c.ControlPlaneSecretsDir(), "tls"), null, Hosts(c.ControlPlane.Host), Server: true, Client: true);
+
+    public static CertificateSpec ControlPlanePostgres(this ClusterConfig c) =>
+        new("controlplane-postgres", Path.Combine(c.StateDir, "controlplane", "tls"), SystemUsers.Postgres, Hosts(c.ControlPlane.Host), Server: true, Client: false);
+
+    public static CertificateSpec EtcdMember(this ClusterConfig c, EtcdMemberConfig member) =>
+        new(member.Name, Path.Combine(c.SecretsDir, "etcd", "tls"), null, Hosts(c.Etcd.Host), Server: true, Client: true);
+
+    public static CertificateSpec RabbitMq(this ClusterConfig c) =>
+        new("rabbitmq", Path.Combine(new RabbitMqNodeFiles(c).BaseDir, "tls"), RabbitMqNodeFiles.SystemUser, Hosts(c.RabbitMq.Host), Server: true, Client: false);
+
+    public static CertificateSpec LoadBalancer(this ClusterConfig c) =>
+        new("haproxy", Path.Combine(c.SecretsDir, "loadbalancer", "tls"), null, Hosts(c.LoadBalancer.Host), Server: true, Client: true);
+
+    /// <summary>The operator's client certificate: psql, etcdctl and the CLI's calls on an agent's internal listener.</summary>
+    public static CertificateSpec Operator(this ClusterConfig c) =>
+        new("operator", Path.Combine(c.OperatorSecretsDir(), "tls"), null, [], Server: false, Client: true);
+
+    /// <summary>Every certificate of the topology, in the order <c>certs list</c> shows them.</summary>
+    public static IReadOnlyList<CertificateSpec> All(this ClusterConfig c)
+    {
+        var all = new List<CertificateSpec>();
+        foreach (var n in c.Nodes)
+        {
+            all.Add(c.Agent(n));
+            all.Add(c.Postgres(n));
+        }
+        all.Add(c.ControlPlane());
+        all.Add(c.ControlPlanePostgres());
+        all.AddRange(c.Etcd.Members.Select(c.EtcdMember));
+        all.Add(c.RabbitMq());
+        all.Add(c.LoadBalancer());
+        all.Add(c.Operator());
+        return all;
+    }
+
+    /// <summary>
+    /// A node's names: its own host and, when it can be master, the load balancer's, which clients verify when
+    /// the balancer hands them to whichever node leads.
+    /// </summary>
+    private static List<string> NodeHosts(ClusterConfig c, NodeConfig node)
+    {
+        var hosts = Hosts(node.Host);
+        if (node.Role != NodeRole.Follower && !node.Async)
+        {
+            hosts.AddRange(Hosts(c.LoadBalancer.Host));
+        }
+        return hosts.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+    }
+
+    /// <summary>The host as configured; a loopback address also answers as <c>localhost</c>.</summary>
+    private static List<string> Hosts(string host) =>
+        IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip) ? [host, "localhost"] : [host];
+}
