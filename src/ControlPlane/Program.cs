@@ -17,6 +17,7 @@ using Conjur.EventSourced.ControlPlane.Telemetry;
 using Conjur.EventSourced.Hosting.Messaging;
 using Conjur.EventSourced.Hosting.Telemetry;
 using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 using Marten;
 using Npgsql;
@@ -31,6 +32,7 @@ try
     // Fail at start, with the file's name, rather than at the first broker login or the first operator request.
     credentials = CredentialStore.Load(config);
     _ = BrokerLogin.ForControlPlane(config).Password();
+    CertificateCheck.Require(config, config.ControlPlane());
 }
 catch (ConfigurationException e)
 {

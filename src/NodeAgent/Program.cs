@@ -2,6 +2,7 @@ using ConfigurationException = Conjur.EventSourced.Hosting.Topology.Configuratio
 using Conjur.EventSourced.Hosting.Etcd;
 using Conjur.EventSourced.Hosting.Messaging;
 using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 using Conjur.EventSourced.NodeAgent.Audit;
 using Conjur.EventSourced.NodeAgent.Failover;
@@ -36,6 +37,9 @@ try
     // The secrets API's data key: without it no stored value can be read, so refuse to start.
     _ = config.DataKey();
     _ = config.EtcdNodeCredentials(node.Id);
+    // Its own certificates, before it listens or connects anywhere: a bad one stops it here, naming the file.
+    CertificateCheck.Require(config, config.Agent(node));
+    CertificateCheck.Require(config, config.Postgres(node));
     peers = new HmacPeerAuthentication(config, node);
 }
 catch (ConfigurationException e)
@@ -53,7 +57,7 @@ builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSe
 builder.Services.AddSingleton(config);
 builder.Services.AddSingleton(node);
 builder.Services.AddSingleton(new ClusterKeys(config));
-builder.Services.AddSingleton(_ => new EtcdSession(config.Etcd.Endpoints, credentials: config.EtcdNodeCredentials(node.Id)));
+builder.Services.AddSingleton(_ => EtcdSession.For(config, config.Agent(node), config.EtcdNodeCredentials(node.Id)));
 builder.Services.AddSingleton(new NodeState(new NodeSnapshot { NodeId = node.Id, Role = node.Role.ToString().ToLowerInvariant(), Async = node.Async }));
 builder.Services.AddSingleton<AgentMetrics>();
 builder.Services.AddSingleton<BusMetrics>();

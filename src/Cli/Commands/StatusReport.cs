@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Conjur.EventSourced.Hosting.Cluster;
 using Conjur.EventSourced.Hosting.Postgres;
 using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 
 namespace Conjur.EventSourced.Cli.Commands;
@@ -17,7 +18,8 @@ public sealed record StatusReport(
     string Rabbitmq,
     string? Master,
     IReadOnlyList<NodeStatus> Nodes,
-    OperatorFiles Operator)
+    OperatorFiles Operator,
+    TlsFiles? Tls)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -54,8 +56,9 @@ public sealed record StatusReport(
         var lb = config.LoadBalancer;
         return new StatusReport(config.ClusterId, config.StateDir, config.ControlPlane.Url,
             new LoadBalancerStatus(lb.Url, $"{lb.Host}:{lb.PostgresPort}", PostgresTools.Dsn(config, lb.Host, lb.PostgresPort), $"http://{lb.Host}:{lb.StatsPort}/stats"),
-            config.Etcd.Endpoints, $"amqp://{config.RabbitMq.Host}:{config.RabbitMq.Port}/{config.RabbitMq.VirtualHost}",
-            master?.Id, nodes, new OperatorFiles(config.OperatorTokenFile(), config.ViewerTokenFile()));
+            config.EtcdEndpoints, $"amqp://{config.RabbitMq.Host}:{config.RabbitMq.Port}/{config.RabbitMq.VirtualHost}",
+            master?.Id, nodes, new OperatorFiles(config.OperatorTokenFile(), config.ViewerTokenFile()),
+            config.Tls.Enabled ? new TlsFiles(config.PublicCaFile(), config.Operator().CertFile, config.Operator().KeyFile) : null);
     }
 
     private static Dictionary<string, string> SyncStates(NodeHealth master)
@@ -87,6 +90,9 @@ public sealed record StatusReport(
 
 /// <summary>Where the control plane API's tokens are (never the tokens): what the CLI sends, and what to paste into the dashboard.</summary>
 public sealed record OperatorFiles(string TokenFile, string? ViewerTokenFile);
+
+/// <summary>The cluster CA's certificate (what clients verify servers with) and the operator's client certificate and key; null with TLS off.</summary>
+public sealed record TlsFiles(string Ca, string Cert, string Key);
 
 public sealed record LoadBalancerStatus(string Http, string Postgres, string PostgresDsn, string Stats);
 

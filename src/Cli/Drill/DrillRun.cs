@@ -7,6 +7,7 @@ using Conjur.EventSourced.Hosting.Etcd;
 using Conjur.EventSourced.Hosting.Messaging;
 using Conjur.EventSourced.Hosting.Postgres;
 using Conjur.EventSourced.Hosting.Topology;
+using Conjur.EventSourced.Hosting.Tls;
 using Npgsql;
 
 namespace Conjur.EventSourced.Cli.Drill;
@@ -32,7 +33,7 @@ public sealed class DrillRun(ClusterLauncher launcher, DrillOptions options, Act
     {
         var clock = Stopwatch.StartNew();
         var keys = new ClusterKeys(Config);
-        using var etcd = new EtcdSession(Config.Etcd.Endpoints, TimeSpan.FromSeconds(1), Config.EtcdOperatorCredentials());
+        using var etcd = EtcdSession.For(Config, Config.Operator(), Config.EtcdOperatorCredentials(), TimeSpan.FromSeconds(1));
         using var controlPlane = new ControlPlaneClient(Config);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var timeline = new EtcdTimeline(etcd, keys, clock);
@@ -45,7 +46,7 @@ public sealed class DrillRun(ClusterLauncher launcher, DrillOptions options, Act
         {
             if (await Task.WhenAny(timeline.Started, Task.Delay(TimeSpan.FromSeconds(5), ct)) != timeline.Started || !timeline.Started.IsCompletedSuccessfully)
             {
-                throw new DrillException($"etcd did not answer within 5 s ({string.Join(", ", Config.Etcd.Endpoints)})");
+                throw new DrillException($"etcd did not answer within 5 s ({string.Join(", ", Config.EtcdEndpoints)})");
             }
             var oldMaster = timeline.Events.FirstOrDefault(e => e.Change == EtcdChange.LeaderInitial)?.Node
                 ?? throw new DrillException("no node holds the leader key in etcd: there is no master to fault");

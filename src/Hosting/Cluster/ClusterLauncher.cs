@@ -169,7 +169,7 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
             try
             {
                 await new EtcdAuthSetup(config).EnsureAsync(ct);
-                using var etcd = new EtcdSession(config.Etcd.Endpoints, TimeSpan.FromSeconds(3), config.EtcdRootCredentials());
+                using var etcd = EtcdSession.For(config, config.Operator(), config.EtcdRootCredentials(), TimeSpan.FromSeconds(3));
                 if (await Membership.SeedOnceAsync(etcd, config, ct))
                 {
                     _progress("seeded cluster membership in etcd");

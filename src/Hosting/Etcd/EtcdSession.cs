@@ -3,6 +3,8 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
+using Conjur.EventSourced.Hosting.Tls;
+using Conjur.EventSourced.Hosting.Topology;
 using Mvccpb;
 
 namespace Conjur.EventSourced.Hosting.Etcd;
@@ -28,6 +30,7 @@ public sealed class EtcdSession : IDisposable
     private readonly IReadOnlyList<string> _endpoints;
     private readonly TimeSpan _callTimeout;
     private readonly EtcdCredentials? _credentials;
+    private readonly CertificateSpec? _identity;
     private readonly SemaphoreSlim _authGate = new(1, 1);
     private volatile Token? _token;
     private readonly object _gate = new();
@@ -35,7 +38,8 @@ public sealed class EtcdSession : IDisposable
     private readonly List<GrpcChannel> _retired = [];
     private int _current;
 
-    public EtcdSession(IReadOnlyList<string> endpoints, TimeSpan? callTimeout = null, EtcdCredentials? credentials = null)
+    /// <param name="identity">The client certificate to present (etcd's <c>--client-cert-auth</c>) and the CA to trust the members by; null in plain text.</param>
+    public EtcdSession(IReadOnlyList<string> endpoints, TimeSpan? callTimeout = null, EtcdCredentials? credentials = null, CertificateSpec? identity = null)
     {
         if (endpoints.Count == 0)
         {
@@ -44,6 +48,7 @@ public sealed class EtcdSession : IDisposable
         _endpoints = endpoints;
         _callTimeout = callTimeout ?? TimeSpan.FromSeconds(1);
         _credentials = credentials;
+        _identity = identity;
         _channel = Open(_endpoints[0]);
     }
 
@@ -57,16 +62,24 @@ public sealed class EtcdSession : IDisposable
 
     private int _authentications;
 
-    private static GrpcChannel Open(string endpoint) => GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
+    /// <summary>A session of <paramref name="config"/>'s etcd as <paramref name="identity"/> (its certificate when TLS is on).</summary>
+    public static EtcdSession For(ClusterConfig config, CertificateSpec identity, EtcdCredentials? credentials, TimeSpan? callTimeout = null) =>
+        new(config.EtcdEndpoints, callTimeout, credentials, config.Tls.Enabled ? identity : null);
+
+    private GrpcChannel Open(string endpoint)
     {
-        HttpHandler = new SocketsHttpHandler
+        var handler = new SocketsHttpHandler
         {
             ConnectTimeout = TimeSpan.FromMilliseconds(500),
             EnableMultipleHttp2Connections = true,
             KeepAlivePingDelay = TimeSpan.FromSeconds(2),
             KeepAlivePingTimeout = TimeSpan.FromSeconds(1),
-        },
-    });
+        };
+        return GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
+        {
+            HttpHandler = _identity is null ? handler : TlsClient.Configure(handler, _identity),
+        });
+    }
 
     /// <summary>
     /// A call invoker on the current endpoint, for long-lived streams (watches) that carry no deadline, with a

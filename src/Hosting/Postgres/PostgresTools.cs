@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 using Npgsql;
 
@@ -81,7 +82,7 @@ public static class PostgresTools
     }
 
     /// <summary>Clones a replica from <paramref name="host"/>:<paramref name="port"/> (the master, or the load balancer for followers).</summary>
-    public static async Task BaseBackupAsync(string dataDir, string host, int port, string passFile, CancellationToken ct)
+    public static async Task BaseBackupAsync(string dataDir, string host, int port, string passFile, CertificateSpec? identity, CancellationToken ct)
     {
         if (Directory.Exists(dataDir))
         {
@@ -89,6 +90,10 @@ public static class PostgresTools
         }
         await PrepareDataDirAsync(dataDir, ct);
         var dsn = $"host={host} port={port.ToString(CultureInfo.InvariantCulture)} user={ClusterSecrets.ReplicationUser} passfile={passFile} connect_timeout=5";
+        if (identity is not null)
+        {
+            dsn += " " + PostgresTls.LibpqParameters(identity);
+        }
         var result = await CommandRunner.RunAsync(Bin("pg_basebackup"),
             ["-d", dsn, "-D", dataDir, "-X", "stream", "-c", "fast", "--no-password"],
             TimeSpan.FromMinutes(10), runAs: SystemUsers.Postgres, ct: ct);
@@ -146,14 +151,25 @@ public static class PostgresTools
         File.SetUnixFileMode(config.SecretsDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
-    /// <summary>A libpq DSN for the operator's login that refers to the pgpass file instead of inlining the password.</summary>
-    public static string Dsn(ClusterConfig config, string host, int port, string database = "policy") =>
-        $"host={host} port={port.ToString(CultureInfo.InvariantCulture)} dbname={database} user={ClusterSecrets.OperatorDatabaseUser} passfile={config.PgPassFile} connect_timeout=3";
+    /// <summary>
+    /// A libpq DSN for the operator's login: with TLS, the operator's certificate is the credential (verify-full);
+    /// without, the pgpass file holds the password. Never the password inline.
+    /// </summary>
+    public static string Dsn(ClusterConfig config, string host, int port, string database = "policy")
+    {
+        var dsn = $"host={host} port={port.ToString(CultureInfo.InvariantCulture)} dbname={database} user={ClusterSecrets.OperatorDatabaseUser} passfile={config.PgPassFile} connect_timeout=3";
+        return config.Tls.Enabled ? dsn + " " + PostgresTls.LibpqParameters(config.Operator()) : dsn;
+    }
 
-    /// <summary>The Npgsql form of <see cref="Dsn"/>: the operator's login over TCP, unless <paramref name="user"/> names another role of the pgpass file.</summary>
+    /// <summary>
+    /// The Npgsql form of <see cref="Dsn"/>: the operator's login over TCP, unless <paramref name="user"/> names another
+    /// role; with TLS as <paramref name="identity"/> (the operator's certificate unless given), else by the pgpass file.
+    /// </summary>
     public static string ConnectionString(ClusterConfig config, string host, int port, string database = "policy", int timeoutSeconds = 3,
-        bool pooling = false, string? applicationName = null, int? commandTimeoutSeconds = null, string user = ClusterSecrets.OperatorDatabaseUser) =>
-        new NpgsqlConnectionStringBuilder
+        bool pooling = false, string? applicationName = null, int? commandTimeoutSeconds = null, string user = ClusterSecrets.OperatorDatabaseUser,
+        CertificateSpec? identity = null)
+    {
+        var builder = new NpgsqlConnectionStringBuilder
         {
             Host = host,
             Port = port,
@@ -165,7 +181,9 @@ public static class PostgresTools
             // Probes and admin commands open one connection now and then; long-lived services pool.
             Pooling = pooling,
             ApplicationName = applicationName,
-        }.ConnectionString;
+        };
+        return config.Tls.Enabled ? PostgresTls.Apply(builder, identity ?? config.Operator()).ConnectionString : builder.ConnectionString;
+    }
 
     /// <summary>
     /// A login on a node's own Postgres through its local socket, by peer authentication: no password exists for

@@ -1,6 +1,7 @@
 using Conjur.EventSourced.Hosting.Postgres;
 using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 using Npgsql;
 
@@ -30,7 +31,8 @@ public sealed class ControlPlaneDatabase(ClusterConfig config)
     /// </summary>
     public string ConnectionString => new NpgsqlConnectionStringBuilder(
         PostgresTools.ConnectionString(config, config.ControlPlane.Host, config.ControlPlane.PostgresPort, Database, 15,
-            pooling: true, applicationName: "conjur-controlplane", commandTimeoutSeconds: 30, user: ClusterSecrets.PostgresAdminUser))
+            pooling: true, applicationName: "conjur-controlplane", commandTimeoutSeconds: 30, user: ClusterSecrets.PostgresAdminUser,
+            identity: config.ControlPlane()))
     {
         MaxAutoPrepare = 64,
         AutoPrepareMinUsages = 2,
@@ -45,8 +47,9 @@ public sealed class ControlPlaneDatabase(ClusterConfig config)
         }
         if (Pid() is null)
         {
-            await PostgresTools.WriteAccessAsync(DataDir, Hba, "", ct);
-            await PostgresTools.WriteManagedConfAsync(DataDir, new Dictionary<string, string>
+            await PostgresTools.WriteAccessAsync(DataDir, Hba(config.Tls.Enabled),
+                config.Tls.Enabled ? PostgresTls.IdentLines([(config.ControlPlane().Name, ClusterSecrets.PostgresAdminUser)]) : "", ct);
+            var settings = new Dictionary<string, string>
             {
                 ["listen_addresses"] = config.ControlPlane.Host,
                 ["port"] = config.ControlPlane.PostgresPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -56,12 +59,22 @@ public sealed class ControlPlaneDatabase(ClusterConfig config)
                 // The event store can be rebuilt from nothing else: keep it durable, but group commits.
                 ["synchronous_commit"] = "on",
                 ["max_connections"] = "100",
-            }, ct);
+            };
+            if (config.Tls.Enabled)
+            {
+                CertificateCheck.Require(config, config.ControlPlanePostgres());
+                foreach (var (k, v) in PostgresTls.ServerSettings(config.ControlPlanePostgres()))
+                {
+                    settings[k] = v;
+                }
+            }
+            await PostgresTools.WriteManagedConfAsync(DataDir, settings, ct);
             Directory.CreateDirectory(config.LogsDir);
             await Daemon.StartAsync(PostgresTools.Bin("postgres"), ["-D", DataDir], LogFile, runAs: SystemUsers.Postgres);
         }
         string Admin(int timeoutSeconds) =>
-            PostgresTools.ConnectionString(config, config.ControlPlane.Host, config.ControlPlane.PostgresPort, "postgres", timeoutSeconds, user: ClusterSecrets.PostgresAdminUser);
+            PostgresTools.ConnectionString(config, config.ControlPlane.Host, config.ControlPlane.PostgresPort, "postgres", timeoutSeconds, user: ClusterSecrets.PostgresAdminUser,
+                identity: config.ControlPlane());
         await Wait.ForAsync("the control plane's postgres to accept connections", async c =>
         {
             await using var conn = new NpgsqlConnection(Admin(1));
@@ -79,13 +92,20 @@ public sealed class ControlPlaneDatabase(ClusterConfig config)
         }
     }
 
-    /// <summary>The control plane logs in over TCP with the admin's password; nothing else may.</summary>
-    private const string Hba = $"""
-        # Managed by Conjur.EventSourced: rewritten at every start.
-        local   all   all                               peer
-        host    all   {ClusterSecrets.PostgresAdminUser}   127.0.0.1/32   scram-sha-256
+    /// <summary>The control plane logs in over TCP, with its certificate under TLS (else the admin's password); nothing else may.</summary>
+    private static string Hba(bool tls) => tls
+        ? $"""
+          # Managed by Conjur.EventSourced: rewritten at every start.
+          local   all   all                               peer
+          hostssl all   {ClusterSecrets.PostgresAdminUser}   127.0.0.1/32   cert map={PostgresTls.IdentityMap}
 
-        """;
+          """
+        : $"""
+          # Managed by Conjur.EventSourced: rewritten at every start.
+          local   all   all                               peer
+          host    all   {ClusterSecrets.PostgresAdminUser}   127.0.0.1/32   scram-sha-256
+
+          """;
 
     public async Task StopAsync(CancellationToken ct)
     {

@@ -3,6 +3,7 @@ using Authpb;
 using Conjur.EventSourced.Hosting.Etcd;
 using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
+using Conjur.EventSourced.Hosting.Tls;
 using Etcdserverpb;
 using Grpc.Core;
 
@@ -36,7 +37,7 @@ public sealed class EtcdAuthSetup(ClusterConfig config)
         config.EnsureEtcdPasswords();
         var root = config.EtcdRootCredentials();
         bool enabled;
-        using (var anonymous = new EtcdSession(config.Etcd.Endpoints, CallTimeout))
+        using (var anonymous = EtcdSession.For(config, config.Operator(), null, CallTimeout))
         {
             enabled = await IsEnabledAsync(anonymous, root, ct);
             if (!enabled)
@@ -46,7 +47,7 @@ public sealed class EtcdAuthSetup(ClusterConfig config)
                 return;
             }
         }
-        using var admin = new EtcdSession(config.Etcd.Endpoints, CallTimeout, root);
+        using var admin = EtcdSession.For(config, config.Operator(), root, CallTimeout);
         await ApplyAsync(admin, root, enabled: true, ct);
     }
 
@@ -141,7 +142,7 @@ public sealed class EtcdAuthSetup(ClusterConfig config)
 
     private async Task<bool> PasswordWorksAsync(string user, string password, CancellationToken ct)
     {
-        using var probe = new EtcdSession(config.Etcd.Endpoints, CallTimeout);
+        using var probe = EtcdSession.For(config, config.Operator(), null, CallTimeout);
         try
         {
             await probe.CallAsync((inv, o) => new Auth.AuthClient(inv).AuthenticateAsync(new AuthenticateRequest { Name = user, Password = password }, o).ResponseAsync, ct);

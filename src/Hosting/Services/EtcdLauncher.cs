@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 
 namespace Conjur.EventSourced.Hosting.Services;
@@ -23,7 +24,7 @@ public sealed class EtcdLauncher(ClusterConfig config)
 
     private readonly EtcdConfig _etcd = config.Etcd;
 
-    private string Scheme => "http";
+    private string Scheme => config.Tls.Enabled ? "https" : "http";
 
     public string DataDir(string member) => Path.Combine(config.StateDir, "etcd", member);
     public string LogFile(string member) => Path.Combine(config.LogsDir, $"{member}.log");
@@ -35,6 +36,10 @@ public sealed class EtcdLauncher(ClusterConfig config)
     public async Task StartAsync(CancellationToken ct)
     {
         EtcdAuthSetup.EnsureTokenKeys(config);
+        foreach (var member in _etcd.Members)
+        {
+            CertificateCheck.Require(config, config.EtcdMember(member));
+        }
         foreach (var member in _etcd.Members)
         {
             if (Daemon.IsRunning(PidFile(member.Name)))
@@ -77,7 +82,10 @@ public sealed class EtcdLauncher(ClusterConfig config)
     /// <summary>Whether etcd's /health on this member's client port answers healthy (it has a leader and can serve).</summary>
     public async Task<bool> IsHealthyAsync(EtcdMemberConfig member, CancellationToken ct)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var http = new HttpClient(config.Tls.Enabled ? TlsClient.Configure(new SocketsHttpHandler(), config.EtcdMember(member)) : new SocketsHttpHandler())
+        {
+            Timeout = TimeSpan.FromSeconds(2),
+        };
         using var response = await http.GetAsync(new Uri($"{ClientUrl(member)}/health"), ct);
         var body = await response.Content.ReadAsStringAsync(ct);
         return response.IsSuccessStatusCode && body.Contains("\"health\":\"true\"", StringComparison.Ordinal);
@@ -121,18 +129,36 @@ public sealed class EtcdLauncher(ClusterConfig config)
             "--logger", "zap",
             "--log-outputs", "stderr",
         };
-        args.AddRange(SecurityArgs());
+        args.AddRange(SecurityArgs(member));
         return args;
     }
 
     /// <summary>
     /// Signed (JWT) tokens rather than etcd's default "simple" ones: any member verifies them by their
-    /// signature, so a member that restarted still takes the tokens the others issued. The mTLS seam: client
-    /// and peer certificate flags go here too, with <see cref="Scheme"/> turning to https.
+    /// signature, so a member that restarted still takes the tokens the others issued. Under TLS, clients and
+    /// peers alike must present a certificate of the cluster CA, and the peer port admits only the members' own
+    /// common name, so no other part's certificate can speak raft to a member.
     /// </summary>
-    private IEnumerable<string> SecurityArgs() =>
-    [
-        "--auth-token",
-        $"jwt,pub-key={config.EtcdTokenPublicKeyFile()},priv-key={config.EtcdTokenKeyFile()},sign-method=RS256,ttl={(int)Etcd.EtcdSession.TokenTtl.TotalMinutes}m",
-    ];
+    private IEnumerable<string> SecurityArgs(EtcdMemberConfig member)
+    {
+        yield return "--auth-token";
+        yield return $"jwt,pub-key={config.EtcdTokenPublicKeyFile()},priv-key={config.EtcdTokenKeyFile()},sign-method=RS256,ttl={(int)Etcd.EtcdSession.TokenTtl.TotalMinutes}m";
+        if (!config.Tls.Enabled)
+        {
+            yield break;
+        }
+        var tls = config.EtcdMember(member);
+        foreach (var side in new[] { "", "peer-" })
+        {
+            yield return $"--{side}cert-file";
+            yield return tls.CertFile;
+            yield return $"--{side}key-file";
+            yield return tls.KeyFile;
+            yield return $"--{side}trusted-ca-file";
+            yield return tls.CaFile;
+            yield return $"--{side}client-cert-auth";
+        }
+        yield return "--peer-cert-allowed-cn";
+        yield return ClusterCertificates.EtcdPeerName;
+    }
 }

@@ -32,7 +32,7 @@ public static class CertificateAuthority
     public static (string CertificatePem, string KeyPem) Issue(X509Certificate2 ca, CertificateSpec spec, DateTimeOffset now, int days)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(new X500DistinguishedName($"CN={Escape(spec.Name)}"), key, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest(new X500DistinguishedName($"CN={Escape(spec.CommonName)}"), key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, critical: true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
         var usages = new OidCollection();

@@ -8,7 +8,8 @@ namespace Conjur.EventSourced.Hosting.Tls;
 
 /// <summary>
 /// Creates the cluster CA on a new cluster (or uses the one the operator put in <c>secrets/tls/</c>) and issues each
-/// part's certificate into its folder: key 0600 and folder 0700, both owned by the user that reads the key.
+/// part's certificate into its folder: every file 0600 and the folder 0700, owned by the user that reads the key (only
+/// the public copy of the CA for clients, <see cref="ClusterCertificates.PublicCaFile"/>, is readable by all).
 /// </summary>
 public sealed class CertificateIssuer(ClusterConfig config, Action<string>? progress = null)
 {
@@ -51,22 +52,43 @@ public sealed class CertificateIssuer(ClusterConfig config, Action<string>? prog
                                              "(put the CA's key there, or the part's certificate and key in " + spec.Dir + ")");
         }
         var (certificate, key) = CertificateAuthority.Issue(ca, spec, DateTimeOffset.UtcNow, config.Tls.CertificateDays);
-        SecretFiles.CreatePrivateDirectory(spec.Dir);
+        CreatePartDirectory(spec);
         // The key first: a part that reads both in between sees a pair that does not match and retries, never a new
         // certificate beside the old key.
         WriteFile(spec.KeyFile, key, Private);
-        WriteFile(spec.CertFile, certificate, Public);
+        WriteFile(spec.CertFile, certificate, Private);
         await WriteBundleAsync(spec, bundle, ct);
     }
 
     private async Task WriteBundleAsync(CertificateSpec spec, string bundle, CancellationToken ct)
     {
-        SecretFiles.CreatePrivateDirectory(spec.Dir);
-        WriteFile(spec.CaFile, bundle, Public);
+        CreatePartDirectory(spec);
+        WriteFile(spec.CaFile, bundle, Private);
         File.SetUnixFileMode(spec.Dir, PrivateDir);
         if (spec.Owner is { } owner)
         {
             await SystemUsers.ChownAsync(spec.Dir, owner, ct);
+        }
+    }
+
+    /// <summary>
+    /// The part's folder is its own (0700); a missing parent is made as any folder of the state (a node's folder
+    /// must stay traversable for <c>postgres</c>), except under <c>secrets/</c>, which stays private all the way.
+    /// </summary>
+    private void CreatePartDirectory(CertificateSpec spec)
+    {
+        var parent = Path.GetDirectoryName(spec.Dir)!;
+        if (Path.GetFullPath(parent).StartsWith(Path.GetFullPath(config.SecretsDir), StringComparison.Ordinal))
+        {
+            SecretFiles.CreatePrivateDirectory(parent);
+        }
+        else
+        {
+            Directory.CreateDirectory(parent);
+        }
+        if (!Directory.Exists(spec.Dir))
+        {
+            Directory.CreateDirectory(spec.Dir, PrivateDir);
         }
     }
 
@@ -84,7 +106,7 @@ public sealed class CertificateIssuer(ClusterConfig config, Action<string>? prog
             SecretFiles.CreatePrivateDirectory(config.CaDir());
             using var key = created.GetECDsaPrivateKey()!;
             WriteFile(keyFile, key.ExportECPrivateKeyPem() + "\n", Private);
-            WriteFile(certFile, created.ExportCertificatePem() + "\n", Public);
+            WriteFile(certFile, created.ExportCertificatePem() + "\n", Private);
             progress?.Invoke($"created the cluster CA ({certFile}, valid {config.Tls.CaDays} days)");
         }
         try

@@ -33,8 +33,11 @@ public static class ClusterCertificates
     public static CertificateSpec ControlPlanePostgres(this ClusterConfig c) =>
         new("controlplane-postgres", Path.Combine(c.StateDir, "controlplane", "tls"), SystemUsers.Postgres, Hosts(c.ControlPlane.Host), Server: true, Client: false);
 
+    /// <summary>The common name of every etcd member: its peer port admits no other (<c>--peer-cert-allowed-cn</c>), so no other part's certificate can speak raft.</summary>
+    public const string EtcdPeerName = "etcd-peer";
+
     public static CertificateSpec EtcdMember(this ClusterConfig c, EtcdMemberConfig member) =>
-        new(member.Name, Path.Combine(c.SecretsDir, "etcd", "tls"), null, Hosts(c.Etcd.Host), Server: true, Client: true);
+        new(member.Name, Path.Combine(c.SecretsDir, "etcd", "tls"), null, Hosts(c.Etcd.Host), Server: true, Client: true, Cn: EtcdPeerName);
 
     public static CertificateSpec RabbitMq(this ClusterConfig c) =>
         new("rabbitmq", Path.Combine(new RabbitMqNodeFiles(c).BaseDir, "tls"), RabbitMqNodeFiles.SystemUser, Hosts(c.RabbitMq.Host), Server: true, Client: false);

@@ -25,6 +25,9 @@ public sealed record ClusterConfig
 
     public string EtcdPrefix => $"/conjur/{ClusterId}/";
 
+    /// <summary>Every etcd member's client URL: https under TLS.</summary>
+    public IReadOnlyList<string> EtcdEndpoints => Etcd.Members.Select(m => $"{(Tls.Enabled ? "https" : "http")}://{Etcd.Host}:{m.ClientPort}").ToList();
+
     public NodeConfig Node(string id) =>
         Nodes.FirstOrDefault(n => n.Id == id)
         ?? throw new ConfigurationException($"node '{id}' is not in the cluster configuration (nodes: {string.Join(", ", Nodes.Select(n => n.Id))})");

@@ -4,7 +4,6 @@ public sealed record EtcdConfig
 {
     public string Host { get; init; } = "127.0.0.1";
     public IReadOnlyList<EtcdMemberConfig> Members { get; init; } = [];
-    public IReadOnlyList<string> Endpoints => Members.Select(m => $"http://{Host}:{m.ClientPort}").ToList();
 }
 
 public sealed record EtcdMemberConfig(string Name, int ClientPort, int PeerPort);

@@ -300,11 +300,11 @@ public sealed class HaCycle(
         {
             return view is null
                 ? PostgresSettings.ForMaster(config, node, postgres.DataDir, postgres.LogFile, synchronous: true)
-                : PostgresSettings.ForMaster(node, postgres.DataDir, postgres.LogFile, PostgresSettings.SynchronousCandidates(config, node.Id, view.Members));
+                : PostgresSettings.ForMaster(config, node, postgres.DataDir, postgres.LogFile, PostgresSettings.SynchronousCandidates(config, node.Id, view.Members));
         }
         if (Upstream(view) is not { } up)
         {
-            return PostgresSettings.Detached(node, postgres.DataDir, postgres.LogFile);
+            return PostgresSettings.Detached(config, node, postgres.DataDir, postgres.LogFile);
         }
         return PostgresSettings.ForReplica(config, node, postgres.DataDir, postgres.LogFile, up.Host, up.Port);
     }

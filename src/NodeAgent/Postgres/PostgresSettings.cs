@@ -3,6 +3,7 @@ using Conjur.EventSourced.Contracts.Nodes;
 using Conjur.EventSourced.Hosting.Etcd;
 using Conjur.EventSourced.Hosting.Postgres;
 using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 
 namespace Conjur.EventSourced.NodeAgent.Postgres;
@@ -41,7 +42,20 @@ public static class PostgresSettings
             .ToList();
     }
 
-    public static Dictionary<string, string> Common(NodeConfig node, string dataDir, string logFile) => new()
+    public static Dictionary<string, string> Common(ClusterConfig config, NodeConfig node, string dataDir, string logFile)
+    {
+        var s = Untouched(node, dataDir);
+        if (config.Tls.Enabled)
+        {
+            foreach (var (k, v) in PostgresTls.ServerSettings(config.Postgres(node)))
+            {
+                s[k] = v;
+            }
+        }
+        return s;
+    }
+
+    private static Dictionary<string, string> Untouched(NodeConfig node, string dataDir) => new()
     {
         ["listen_addresses"] = node.Host,
         ["port"] = node.PostgresPort.ToString(CultureInfo.InvariantCulture),
@@ -70,22 +84,22 @@ public static class PostgresSettings
 
     public static Dictionary<string, string> ForMaster(ClusterConfig config, NodeConfig node, string dataDir, string logFile, bool synchronous)
     {
-        var s = Common(node, dataDir, logFile);
+        var s = Common(config, node, dataDir, logFile);
         s["synchronous_standby_names"] = synchronous ? SynchronousStandbyNames(config, node.Id) : "";
         return s;
     }
 
-    public static Dictionary<string, string> ForMaster(NodeConfig node, string dataDir, string logFile, IReadOnlyList<string> synchronousCandidates)
+    public static Dictionary<string, string> ForMaster(ClusterConfig config, NodeConfig node, string dataDir, string logFile, IReadOnlyList<string> synchronousCandidates)
     {
-        var s = Common(node, dataDir, logFile);
+        var s = Common(config, node, dataDir, logFile);
         s["synchronous_standby_names"] = SynchronousStandbyNames(synchronousCandidates);
         return s;
     }
 
     /// <summary>A standby that lost its master and waits for the next one: no upstream, so nothing more can arrive from the old master.</summary>
-    public static Dictionary<string, string> Detached(NodeConfig node, string dataDir, string logFile)
+    public static Dictionary<string, string> Detached(ClusterConfig config, NodeConfig node, string dataDir, string logFile)
     {
-        var s = Common(node, dataDir, logFile);
+        var s = Common(config, node, dataDir, logFile);
         s["primary_conninfo"] = "";
         s["recovery_target_timeline"] = "latest";
         s["synchronous_standby_names"] = "";
@@ -94,12 +108,13 @@ public static class PostgresSettings
 
     public static Dictionary<string, string> ForReplica(ClusterConfig config, NodeConfig node, string dataDir, string logFile, string upstreamHost, int upstreamPort)
     {
-        var s = Common(node, dataDir, logFile);
+        var s = Common(config, node, dataDir, logFile);
         s["primary_conninfo"] = string.Join(' ',
             $"host={upstreamHost}",
             $"port={upstreamPort.ToString(CultureInfo.InvariantCulture)}",
             $"user={ClusterSecrets.ReplicationUser}",
-            $"passfile={PostgresTools.ReplicationPassFile(config, node.Id)}",
+            // With TLS the node's Postgres certificate is the walreceiver's identity; the pgpass serves plain text.
+            config.Tls.Enabled ? PostgresTls.LibpqParameters(config.Postgres(node)) : $"passfile={PostgresTools.ReplicationPassFile(config, node.Id)}",
             $"application_name={node.Id}",
             "connect_timeout=2",
             "keepalives_idle=2 keepalives_interval=1 keepalives_count=2");
@@ -120,26 +135,32 @@ public static class PostgresSettings
     /// <summary>
     /// Who may log in to a node's Postgres, and how. The superuser and the secrets API only on the local
     /// socket as the agent's OS user (no password exists for either); over TCP only the replication role (for
-    /// streaming, base backups and pg_rewind's reads) and the operator's role, each with its password.
-    /// Everything else is refused, since pg_hba has no line for it.
+    /// streaming, base backups and pg_rewind's reads) and the operator's role: with TLS over TLS alone and by a
+    /// certificate of the cluster CA (<c>cert</c>, its common name mapped by <see cref="PostgresTls.IdentityMap"/>),
+    /// without by password. Everything else is refused, since pg_hba has no line for it (a plain-text login under
+    /// TLS meets "no pg_hba.conf entry ... no encryption").
     /// </summary>
-    public static string Hba(string clientCidr = "127.0.0.1/32") => $"""
-        # Managed by Conjur.EventSourced: rewritten at every start.
-        local   all            {ClusterSecrets.PostgresAdminUser}             peer map={AgentIdentMap}
-        local   policy,audit   {ClusterSecrets.SecretsDatabaseUser}     peer map={AgentIdentMap}
-        host    replication    {ClusterSecrets.ReplicationUser}         {clientCidr}   scram-sha-256
-        host    postgres       {ClusterSecrets.ReplicationUser}         {clientCidr}   scram-sha-256
-        host    policy,audit   {ClusterSecrets.OperatorDatabaseUser}    {clientCidr}   scram-sha-256
+    public static string Hba(bool tls, string clientCidr = "127.0.0.1/32")
+    {
+        var (type, method) = tls ? ("hostssl", $"cert map={PostgresTls.IdentityMap}") : ("host", "scram-sha-256");
+        return $"""
+            # Managed by Conjur.EventSourced: rewritten at every start.
+            local   all            {ClusterSecrets.PostgresAdminUser}             peer map={AgentIdentMap}
+            local   policy,audit   {ClusterSecrets.SecretsDatabaseUser}     peer map={AgentIdentMap}
+            {type,-7} replication    {ClusterSecrets.ReplicationUser}         {clientCidr}   {method}
+            {type,-7} postgres       {ClusterSecrets.ReplicationUser}         {clientCidr}   {method}
+            {type,-7} policy,audit   {ClusterSecrets.OperatorDatabaseUser}    {clientCidr}   {method}
 
-        """;
+            """;
+    }
 
-    /// <summary>The peer map of <see cref="Hba"/> for the agent's OS user.</summary>
-    public static string Ident(string agentOsUser) => $"""
+    /// <summary>The peer map of <see cref="Hba"/> for the agent's OS user and, with TLS, which certificate logs in as which role.</summary>
+    public static string Ident(string agentOsUser, ClusterConfig config) => $"""
         # Managed by Conjur.EventSourced: rewritten at every start.
         {AgentIdentMap}   {agentOsUser}   {ClusterSecrets.PostgresAdminUser}
         {AgentIdentMap}   {agentOsUser}   {ClusterSecrets.SecretsDatabaseUser}
 
-        """;
+        """ + (config.Tls.Enabled ? PostgresTls.IdentLines(PostgresTls.NodeIdentities(config)) : "");
 
     public static string SocketDir(string dataDir) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(dataDir))!, "socket");
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Conjur.EventSourced.Hosting.Postgres;
 using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 using Npgsql;
 
@@ -77,7 +78,7 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
     {
         log.LogInformation("cloning from {Host}:{Port} with pg_basebackup", host, port);
         Directory.CreateDirectory(NodeDir);
-        await PostgresTools.BaseBackupAsync(DataDir, host, port, await ReplicationPassFileAsync(ct), ct);
+        await PostgresTools.BaseBackupAsync(DataDir, host, port, await ReplicationPassFileAsync(ct), config.Tls.Enabled ? config.Postgres(node) : null, ct);
         log.LogInformation("cloned from {Host}:{Port}", host, port);
     }
 
@@ -93,7 +94,7 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
         }
         await PostgresTools.WriteManagedConfAsync(DataDir, settings, ct);
         // Rewritten at every start: a clone or a rewind copies the source's files, and an older version's are looser.
-        await PostgresTools.WriteAccessAsync(DataDir, PostgresSettings.Hba(), PostgresSettings.Ident(Environment.UserName), ct);
+        await PostgresTools.WriteAccessAsync(DataDir, PostgresSettings.Hba(config.Tls.Enabled), PostgresSettings.Ident(Environment.UserName, config), ct);
         await ReplicationPassFileAsync(ct);
         await SetStandbySignalAsync(settings.ContainsKey("primary_conninfo"), ct);
         var sockets = PostgresSettings.SocketDir(DataDir);
@@ -236,6 +237,10 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
         log.LogInformation("pg_rewind from {Host}:{Port} (timeline {Timeline})", host, port, sourceTimeline);
         // As the replication role: pg_rewind needs only the file functions PostgresRoles grants it, not a superuser.
         var source = $"host={host} port={port.ToString(System.Globalization.CultureInfo.InvariantCulture)} dbname=postgres user={ClusterSecrets.ReplicationUser} passfile={passFile} connect_timeout=3";
+        if (config.Tls.Enabled)
+        {
+            source += " " + PostgresTls.LibpqParameters(config.Postgres(node));
+        }
         var result = await CommandRunner.RunAsync(PostgresTools.Bin("pg_rewind"),
             ["--target-pgdata", DataDir, "--source-server", source],
             TimeSpan.FromMinutes(5), runAs: SystemUsers.Postgres, ct: ct);
@@ -253,7 +258,8 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
     {
         // The replication role holds pg_checkpoint: no superuser crosses the network.
         await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(
-            PostgresTools.ConnectionString(config, host, port, "postgres", commandTimeoutSeconds: 120, user: ClusterSecrets.ReplicationUser)) { Passfile = passFile }.ConnectionString);
+            PostgresTools.ConnectionString(config, host, port, "postgres", commandTimeoutSeconds: 120, user: ClusterSecrets.ReplicationUser,
+                identity: config.Agent(node))) { Passfile = passFile }.ConnectionString);
         await conn.OpenAsync(ct);
         async Task<(int Checkpointed, int Current)> ReadAsync()
         {

@@ -3,6 +3,7 @@ using Conjur.EventSourced.Cli.Drill;
 using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Etcd;
 using Conjur.EventSourced.Hosting.Processes;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Tests.Fixtures;
 using Npgsql;
 using Xunit.Abstractions;
@@ -22,7 +23,7 @@ public sealed class DrillPlumbingTests(ClusterForDrills cluster, ITestOutputHelp
     private async Task<string> MasterAsync()
     {
         await ClusterReadiness.WaitHealthyAsync(cluster.Config, Healthy, output.WriteLine, CancellationToken.None);
-        using var etcd = new EtcdSession(cluster.Config.Etcd.Endpoints, credentials: cluster.Config.EtcdOperatorCredentials());
+        using var etcd = EtcdSession.For(cluster.Config, cluster.Config.Operator(), cluster.Config.EtcdOperatorCredentials());
         return (await etcd.GetStringAsync(new ClusterKeys(cluster.Config).Leader)).ShouldNotBeNull();
     }
 
@@ -84,7 +85,7 @@ public sealed class DrillPlumbingTests(ClusterForDrills cluster, ITestOutputHelp
         var master = await MasterAsync();
         var keys = new ClusterKeys(cluster.Config);
         // Revoking the master's lease is the fault, made as etcd's root: the operator's own etcd user only reads.
-        using var etcd = new EtcdSession(cluster.Config.Etcd.Endpoints, credentials: cluster.Config.EtcdRootCredentials());
+        using var etcd = EtcdSession.For(cluster.Config, cluster.Config.Operator(), cluster.Config.EtcdRootCredentials());
         var clock = Stopwatch.StartNew();
         var timeline = new EtcdTimeline(etcd, keys, clock);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));

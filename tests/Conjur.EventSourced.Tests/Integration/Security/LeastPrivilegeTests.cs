@@ -1,6 +1,7 @@
 using Conjur.EventSourced.Hosting.Postgres;
 using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Tests.Fixtures;
 using Npgsql;
 using Xunit.Abstractions;
@@ -12,9 +13,15 @@ namespace Conjur.EventSourced.Tests.Integration.Security;
 /// data key that decrypts every secret (<c>pg_read_file</c>: before, the secrets API was a superuser and the
 /// <c>postgres</c> user owned <c>secrets/</c>). Every role the project uses is refused, the superuser cannot
 /// log in over the network at all, and the state folder's credentials belong to the agents' user alone.
+/// <para>
+/// On the wire too: every link between parts is mutual TLS under the cluster CA. For each (one file per link,
+/// <c>LeastPrivilegeTests.*Tls.cs</c>), plain text, a connection without a client certificate and one with a
+/// certificate of another CA are refused, and the cluster's own certificate works. They share this cluster, since a
+/// cluster's start is most of a test's cost.
+/// </para>
 /// </summary>
 [Collection("clusters")]
-public sealed class LeastPrivilegeTests(MasterWithFollowerForLeastPrivilege cluster, ITestOutputHelper output) : IClassFixture<MasterWithFollowerForLeastPrivilege>
+public sealed partial class LeastPrivilegeTests(MasterWithFollowerForLeastPrivilege cluster, ITestOutputHelper output) : IClassFixture<MasterWithFollowerForLeastPrivilege>
 {
     private string DataKey => cluster.Config.DataKeyFile();
 
@@ -28,7 +35,8 @@ public sealed class LeastPrivilegeTests(MasterWithFollowerForLeastPrivilege clus
             ["secrets API role on the master's socket"] = Local("node1", "policy", ClusterSecrets.SecretsDatabaseUser),
             ["secrets API role on the follower's socket"] = Local("node2", "audit", ClusterSecrets.SecretsDatabaseUser),
             ["superuser on the master's socket"] = cluster.NodeAdminConnectionString("node1"),
-            ["replication role"] = PostgresTools.ConnectionString(cluster.Config, "127.0.0.1", cluster.Node("node1").PostgresPort, "postgres", user: ClusterSecrets.ReplicationUser),
+            ["replication role"] = PostgresTools.ConnectionString(cluster.Config, "127.0.0.1", cluster.Node("node1").PostgresPort, "postgres", user: ClusterSecrets.ReplicationUser,
+                identity: cluster.Config.Agent(cluster.Node("node2"))),
         };
         foreach (var (who, login) in logins)
         {

@@ -3,6 +3,7 @@ using Conjur.EventSourced.Hosting.Etcd;
 using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Services;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 using Grpc.Core;
 using Xunit.Abstractions;
@@ -15,7 +16,7 @@ namespace Conjur.EventSourced.Tests.Integration.Services;
 /// deleting its membership, pick the next master by taking the promotion lock. Each part's own user may do
 /// exactly its job and no more.
 /// </summary>
-public sealed class EtcdAuthenticationTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed partial class EtcdAuthenticationTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int BasePort = 25800;
 
@@ -28,6 +29,7 @@ public sealed class EtcdAuthenticationTests(ITestOutputHelper output) : IAsyncLi
     {
         _config = DefaultTopology.Create(_dir.FullName, BasePort, clusterId: "auth");
         _keys = new ClusterKeys(_config);
+        await new CertificateIssuer(_config).EnsureAsync(CancellationToken.None);
         _etcd = new EtcdLauncher(_config);
         await _etcd.StartAsync(CancellationToken.None);
         await new EtcdAuthSetup(_config).EnsureAsync(CancellationToken.None);
@@ -46,7 +48,9 @@ public sealed class EtcdAuthenticationTests(ITestOutputHelper output) : IAsyncLi
     {
         var get = await Etcdctl("get", "--prefix", _keys.Prefix);
         get.Succeeded.ShouldBeFalse();
-        get.StdErr.ShouldContain("user name is empty");
+        // The cluster's certificate gets it through TLS, but etcd then takes the certificate's name as the user, and
+        // 'operator' is no etcd user with any right.
+        get.StdErr.ShouldContain("permission denied");
         get.StdOut.ShouldNotContain("members");
 
         (await Etcdctl("put", _keys.PromotionLock, "node3")).Succeeded.ShouldBeFalse();
@@ -127,7 +131,7 @@ public sealed class EtcdAuthenticationTests(ITestOutputHelper output) : IAsyncLi
         await newcomer.PutAsync(_keys.Alive("node5"), "joined");
     }
 
-    private EtcdSession Session(EtcdCredentials credentials) => new(_config.Etcd.Endpoints, TimeSpan.FromSeconds(3), credentials);
+    private EtcdSession Session(EtcdCredentials credentials) => EtcdSession.For(_config, _config.Operator(), credentials, TimeSpan.FromSeconds(3));
 
     private async Task Refused(Func<Task> call)
     {
@@ -137,6 +141,7 @@ public sealed class EtcdAuthenticationTests(ITestOutputHelper output) : IAsyncLi
     }
 
     private Task<CommandResult> Etcdctl(params string[] args) =>
-        CommandRunner.RunAsync("etcdctl", ["--endpoints", string.Join(',', _config.Etcd.Endpoints), "--dial-timeout", "2s", "--command-timeout", "3s", .. args],
+        CommandRunner.RunAsync("etcdctl", ["--endpoints", string.Join(',', _config.EtcdEndpoints), "--dial-timeout", "2s", "--command-timeout", "3s",
+            "--cacert", _config.PublicCaFile(), "--cert", _config.Operator().CertFile, "--key", _config.Operator().KeyFile, .. args],
             TimeSpan.FromSeconds(15), env: new Dictionary<string, string> { ["ETCDCTL_API"] = "3" });
 }

@@ -19,7 +19,8 @@ public sealed class EtcdLauncherTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _config = DefaultTopology.Create(_dir.FullName, BasePort);
+        // In plain text: this is the launcher's membership and restart logic; the TLS of etcd's links is EtcdAuthenticationTests'.
+        _config = DefaultTopology.Create(_dir.FullName, BasePort) with { Tls = new TlsConfig { Enabled = false } };
         _etcd = new EtcdLauncher(_config);
         var clock = Stopwatch.StartNew();
         await _etcd.StartAsync(CancellationToken.None);
@@ -96,7 +97,7 @@ public sealed class EtcdLauncherTests(ITestOutputHelper output) : IAsyncLifetime
         (await again.GetValAsync(_config.EtcdPrefix + "durable", deadline: Deadline())).ShouldBe("kept");
     }
 
-    private EtcdClient Client() => new(string.Join(',', _config.Etcd.Endpoints));
+    private EtcdClient Client() => new(string.Join(',', _config.EtcdEndpoints));
 
     private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(3);
 }

@@ -59,8 +59,8 @@ public sealed class PostgresSettingsTests
         HealthEndpoints.Lsn(position).ShouldBe(expected);
     }
 
-    private static List<string[]> HbaLines() =>
-        PostgresSettings.Hba().Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))
+    private static List<string[]> HbaLines(bool tls = false) =>
+        PostgresSettings.Hba(tls).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
 
     [Fact]
@@ -74,12 +74,30 @@ public sealed class PostgresSettingsTests
             .ShouldAllBe(l => (l[2] == ClusterSecrets.ReplicationUser || l[2] == ClusterSecrets.OperatorDatabaseUser) && l[l.Length - 1] == "scram-sha-256");
 
     [Fact]
+    public void Hba_WithTls_OverTcpOnlyTls_AndTheCertificateIsTheCredential() =>
+        HbaLines(tls: true).Where(l => l[0] != "local")
+            .ShouldAllBe(l => l[0] == "hostssl" && l[l.Length - 2] == "cert" && l[l.Length - 1] == $"map={PostgresTls.IdentityMap}");
+
+    [Fact]
+    public void Ident_WithTls_MapsEachNodesCertificatesToReplication_AndTheOperatorsToItsRole()
+    {
+        var lines = PostgresSettings.Ident("root", Config with { Tls = new TlsConfig() }).Split('\n')
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(l => l.Length == 3 && l[0] == PostgresTls.IdentityMap)
+            .Select(l => (l[1], l[2])).ToList();
+
+        lines.ShouldContain(("postgres-node2", ClusterSecrets.ReplicationUser));
+        lines.ShouldContain(("agent-node4", ClusterSecrets.ReplicationUser));
+        lines.ShouldContain(("operator", ClusterSecrets.OperatorDatabaseUser));
+        lines.ShouldNotContain(l => l.Item2 == ClusterSecrets.PostgresAdminUser || l.Item2 == ClusterSecrets.SecretsDatabaseUser);
+    }
+
+    [Fact]
     public void Hba_ReplicationRoleReachesNeitherPolicyNorAudit() =>
         HbaLines().Where(l => l[2] == ClusterSecrets.ReplicationUser).ShouldAllBe(l => l[1] == "replication" || l[1] == "postgres");
 
     [Fact]
     public void Ident_MapsOnlyTheAgentsOsUser_ToTheSuperuserAndTheSecretsRole() =>
-        PostgresSettings.Ident("root").Split('\n').Where(l => l.Trim().Length > 0 && !l.StartsWith('#'))
+        PostgresSettings.Ident("root", Config with { Tls = new TlsConfig { Enabled = false } }).Split('\n').Where(l => l.Trim().Length > 0 && !l.StartsWith('#'))
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Select(l => (l[0], l[1], l[2]))
             .ShouldBe([(PostgresSettings.AgentIdentMap, "root", ClusterSecrets.PostgresAdminUser), (PostgresSettings.AgentIdentMap, "root", ClusterSecrets.SecretsDatabaseUser)]);
 }

@@ -15,7 +15,7 @@ public sealed class ClusterConfigTests
             var loaded = ClusterConfig.Load(config.ConfigPath);
 
             loaded.Nodes.Select(n => (n.Id, n.Role)).ShouldBe(config.Nodes.Select(n => (n.Id, n.Role)));
-            loaded.Etcd.Endpoints.Count.ShouldBe(3);
+            loaded.EtcdEndpoints.Count.ShouldBe(3);
             loaded.FailoverStandbys.Select(n => n.Id).ShouldBe(["node2", "node3"]);
         }
         finally

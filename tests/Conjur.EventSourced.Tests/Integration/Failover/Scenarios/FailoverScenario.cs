@@ -4,6 +4,7 @@ using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Cluster;
 using Conjur.EventSourced.Hosting.Etcd;
 using Conjur.EventSourced.Hosting.Processes;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Tests.Fixtures;
 using Npgsql;
 using Xunit.Abstractions;
@@ -30,13 +31,13 @@ public static class FailoverScenario
 
     public static async Task<string?> LeaderAsync(RunningCluster cluster)
     {
-        using var etcd = new EtcdSession(cluster.Config.Etcd.Endpoints, credentials: cluster.Config.EtcdOperatorCredentials());
+        using var etcd = EtcdSession.For(cluster.Config, cluster.Config.Operator(), cluster.Config.EtcdOperatorCredentials());
         return await etcd.GetStringAsync(new ClusterKeys(cluster.Config).Leader);
     }
 
     public static async Task<ClusterView> EtcdViewAsync(RunningCluster cluster)
     {
-        using var etcd = new EtcdSession(cluster.Config.Etcd.Endpoints, credentials: cluster.Config.EtcdOperatorCredentials());
+        using var etcd = EtcdSession.For(cluster.Config, cluster.Config.Operator(), cluster.Config.EtcdOperatorCredentials());
         var keys = new ClusterKeys(cluster.Config);
         return ClusterView.From(keys, await etcd.GetPrefixAsync(keys.Prefix));
     }
