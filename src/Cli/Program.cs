@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using Conjur.EventSourced.Cli.Audit;
+using Conjur.EventSourced.Cli.Certificates;
 using Conjur.EventSourced.Cli.Commands;
 using Conjur.EventSourced.Cli.ControlPlaneApi;
 using Conjur.EventSourced.Cli.Drill;
@@ -40,6 +41,7 @@ public static class Program
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(EventsCommand.Create());
         root.Subcommands.Add(ProjectionsCommand.Create());
+        root.Subcommands.Add(CertsCommand.Create());
         return await root.Parse(args).InvokeAsync();
     }
 

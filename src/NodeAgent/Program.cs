@@ -60,6 +60,7 @@ builder.Services.AddSingleton(new ClusterKeys(config));
 builder.Services.AddSingleton(_ => EtcdSession.For(config, config.Agent(node), config.EtcdNodeCredentials(node.Id)));
 builder.Services.AddSingleton(new NodeState(new NodeSnapshot { NodeId = node.Id, Role = node.Role.ToString().ToLowerInvariant(), Async = node.Async }));
 builder.Services.AddSingleton<AgentMetrics>();
+builder.Services.AddSingleton(new CertificateExpiry(config, [config.Agent(node), config.Postgres(node)]));
 builder.Services.AddSingleton<BusMetrics>();
 AuthnLimits authnLimits;
 try

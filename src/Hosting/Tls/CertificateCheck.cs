@@ -6,7 +6,7 @@ namespace Conjur.EventSourced.Hosting.Tls;
 
 /// <summary>What a part finds when it checks its certificate before it listens or connects anywhere.</summary>
 /// <param name="Problem">Why the certificate cannot be used (naming the file), or null when it can.</param>
-public sealed record CertificateStatus(CertificateSpec Spec, DateTimeOffset? NotBefore, DateTimeOffset? NotAfter, string? Issuer, string? Problem)
+public sealed record CertificateStatus(CertificateSpec Spec, DateTimeOffset? NotBefore, DateTimeOffset? NotAfter, string? Issuer, string? Problem, string? Subject = null)
 {
     public bool Usable => Problem is null;
 
@@ -54,7 +54,8 @@ public static class CertificateCheck
         }
         using (certificate)
         {
-            var status = new CertificateStatus(spec, certificate.NotBefore.ToUniversalTime(), certificate.NotAfter.ToUniversalTime(), certificate.Issuer, null);
+            var status = new CertificateStatus(spec, certificate.NotBefore.ToUniversalTime(), certificate.NotAfter.ToUniversalTime(), certificate.Issuer, null,
+                certificate.Subject);
             if (now < status.NotBefore)
             {
                 return status with { Problem = $"the certificate {spec.CertFile} is not valid yet (from {status.NotBefore:u}; this host's clock says {now:u})" };
@@ -80,6 +81,32 @@ public static class CertificateCheck
                 ? status with { Problem = $"the certificate {spec.CertFile} is not issued by the cluster CA in {spec.CaFile}: {why}" }
                 : status;
         }
+    }
+
+    /// <summary>The CA itself (<c>ca.crt</c> in <paramref name="ca"/>'s folder): readable, and within its validity.</summary>
+    public static CertificateStatus InspectCa(CertificateSpec ca, DateTimeOffset now)
+    {
+        if (!File.Exists(ca.CertFile))
+        {
+            return Bad(ca, $"the CA certificate {ca.CertFile} is missing");
+        }
+        var certificates = new X509Certificate2Collection();
+        try
+        {
+            certificates.ImportFromPemFile(ca.CertFile);
+        }
+        catch (CryptographicException e)
+        {
+            return Bad(ca, $"the CA certificate {ca.CertFile} is not PEM: {e.Message}");
+        }
+        if (certificates.Count == 0)
+        {
+            return Bad(ca, $"the CA certificate {ca.CertFile} holds no certificate");
+        }
+        // During a CA rotation the file holds both CAs: the one that ends first is the one to watch.
+        var first = certificates.OrderBy(c => c.NotAfter).First();
+        var status = new CertificateStatus(ca, first.NotBefore.ToUniversalTime(), first.NotAfter.ToUniversalTime(), first.Issuer, null, first.Subject);
+        return now > status.NotAfter ? status with { Problem = $"the CA certificate {ca.CertFile} expired at {status.NotAfter:u}" } : status;
     }
 
     /// <summary>Stops a part at start with the problem of its certificate; TLS off skips the check.</summary>

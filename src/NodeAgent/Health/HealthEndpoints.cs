@@ -1,4 +1,5 @@
 using System.Globalization;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 using Conjur.EventSourced.NodeAgent.Audit;
 using Conjur.EventSourced.NodeAgent.Ha;
@@ -16,7 +17,7 @@ public static class HealthEndpoints
 {
     public static void MapHealth(this WebApplication app)
     {
-        app.MapGet("/health", (NodeState state, ClusterConfig config, NodeConfig node, HeartbeatQueue queue, DurableAuditTrail audit) =>
+        app.MapGet("/health", (NodeState state, ClusterConfig config, NodeConfig node, HeartbeatQueue queue, DurableAuditTrail audit, CertificateExpiry certificates) =>
         {
             var s = state.Current;
             var now = DateTimeOffset.UtcNow;
@@ -25,6 +26,8 @@ public static class HealthEndpoints
             body["audit_queue_depth"] = audit.QueueDepth;
             // Records the master refused as malformed, set aside so the rest still ship: above 0 needs a person.
             body["audit_quarantined"] = audit.Quarantined;
+            // This node's certificates: 'expiring' turns true within tls.expiryWarningDays of an expiry (docs/tls.md).
+            body["tls"] = certificates.Report();
             return Results.Json(body, statusCode: s.AcceptingRequestsAt(now) ? 200 : 503);
         });
         app.MapGet("/info", (NodeState state, ClusterConfig config, NodeConfig node, PostgresSupervisor postgres, HaCycle cycle) =>
