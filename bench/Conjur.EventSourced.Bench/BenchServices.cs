@@ -1,5 +1,6 @@
 using Conjur.EventSourced.ControlPlane.Storage;
 using Conjur.EventSourced.Hosting.Services;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 using Marten;
 using Npgsql;
@@ -31,6 +32,11 @@ public sealed class BenchServices : IAsyncDisposable
         Console.WriteLine($"starting the control plane's Postgres{(rabbit ? " and RabbitMQ" : "")} on base port {basePort} ({dir})");
         try
         {
+            // As 'cluster up': the certificates first (the event store and the broker take only TLS).
+            if (services.Config.Tls.Enabled)
+            {
+                await new CertificateIssuer(services.Config).EnsureAsync(ct);
+            }
             await new ControlPlaneDatabase(services.Config).StartAsync(ct);
             if (rabbit)
             {

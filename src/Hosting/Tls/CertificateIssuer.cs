@@ -20,6 +20,8 @@ public sealed class CertificateIssuer(ClusterConfig config, Action<string>? prog
     /// <summary>Makes the CA if there is none, copies its bundle to every part, and issues every certificate that is missing.</summary>
     public async Task EnsureAsync(CancellationToken ct)
     {
+        // As any folder (the postgres and rabbitmq users traverse it to their own); only secrets/ below is private.
+        Directory.CreateDirectory(config.StateDir);
         using var ca = LoadOrCreateCa();
         var bundle = CaBundle();
         WritePublicFile(config.PublicCaFile(), bundle);

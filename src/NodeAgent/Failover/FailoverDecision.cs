@@ -77,10 +77,14 @@ public static class FailoverDecision
         // Everyone operational reports before anyone decides: which standby acknowledged the last commits is
         // known only from the master's last report, up to a cycle old, and the master may have switched its
         // synchronous standby since (a standby reconnecting, or the synchronous one detaching before the other).
+        // No window here: an operational standby that is slow to report (a loaded host) may be the one that
+        // acknowledged the last commits, so deciding without it could lose them. The wait is bounded all the same:
+        // a standby whose agent stops renewing its alive lease leaves the operational set within the lease TTL.
         var silent = failoverSet.Where(id => view.Alive.Contains(id) && !reports.ContainsKey(id)).Order(StringComparer.Ordinal).ToList();
-        if (silent.Count > 0 && !waitedLongEnough)
+        if (silent.Count > 0)
         {
-            return FailoverVerdict.Wait($"waiting for {string.Join(", ", silent)} to report {(silent.Count == 1 ? "its position" : "their positions")}");
+            return FailoverVerdict.Wait($"waiting for {string.Join(", ", silent)} to report {(silent.Count == 1 ? "its position" : "their positions")}" +
+                                        (waitedLongEnough ? " (operational, so it may hold the last acknowledged commits)" : ""));
         }
         // WAL is one line: the furthest standby holds every commit any standby acknowledged. A position reported
         // in an earlier round (a winner that died, whose report went with its lease) still counts.

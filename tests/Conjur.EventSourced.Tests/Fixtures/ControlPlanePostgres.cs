@@ -1,5 +1,6 @@
 using Conjur.EventSourced.ControlPlane.Storage;
 using Conjur.EventSourced.Hosting.Services;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 using Npgsql;
 
@@ -26,7 +27,12 @@ public class ControlPlanePostgres : IAsyncLifetime
 
     public string ConnectionString => ControlPlaneStore.ConnectionString(Config);
 
-    public Task InitializeAsync() => Database.StartAsync(CancellationToken.None);
+    /// <summary>As <c>cluster up</c>: the cluster's certificates first (the event store takes only TLS), then the server.</summary>
+    public async Task InitializeAsync()
+    {
+        await new CertificateIssuer(Config).EnsureAsync(CancellationToken.None);
+        await Database.StartAsync(CancellationToken.None);
+    }
 
     public async Task DisposeAsync()
     {

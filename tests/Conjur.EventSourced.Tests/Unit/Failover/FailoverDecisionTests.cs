@@ -97,14 +97,26 @@ public sealed class FailoverDecisionTests
     }
 
     [Fact]
-    public void SyncStandbyWaitsForTheOtherStandbysPosition_ThenDecidesWithoutItAfterTheWindow()
+    public void SyncStandbyWaitsForTheOtherStandbysPosition_EvenAfterTheWindow_WhileThatOneIsOperational()
     {
+        // node3 may have acknowledged the last commits (the master switched its synchronous standby after its
+        // last report): slow to report on a loaded host is no reason to decide without it.
         var view = View(positions: new() { ["node2"] = 100 });
 
         var early = FailoverDecision.Decide("node2", view, Lost, false, waitedLongEnough: false);
         early.Kind.ShouldBe(FailoverVerdictKind.Wait);
         early.Reason.ShouldContain("node3");
-        FailoverDecision.Decide("node2", view, Lost, false, waitedLongEnough: true).Kind.ShouldBe(FailoverVerdictKind.Race);
+        var late = FailoverDecision.Decide("node2", view, Lost, false, waitedLongEnough: true);
+        late.Kind.ShouldBe(FailoverVerdictKind.Wait);
+        late.Reason.ShouldContain("may hold the last acknowledged commits");
+    }
+
+    [Fact]
+    public void SyncStandbyRaces_OnceTheSilentStandbyIsNoLongerOperational()
+    {
+        var view = View(alive: ["node2", "node4"], positions: new() { ["node2"] = 100 });
+
+        FailoverDecision.Decide("node2", view, Lost, true, waitedLongEnough: false).Kind.ShouldBe(FailoverVerdictKind.Race);
     }
 
     [Fact]

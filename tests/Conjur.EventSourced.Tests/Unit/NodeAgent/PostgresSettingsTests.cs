@@ -1,5 +1,6 @@
 using Conjur.EventSourced.Hosting.Postgres;
 using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 using Conjur.EventSourced.NodeAgent.Health;
 using Conjur.EventSourced.NodeAgent.Postgres;
@@ -32,13 +33,26 @@ public sealed class PostgresSettingsTests
     }
 
     [Fact]
-    public void ReplicaSettings_NameTheNodeAsApplication_AndReferToThePassFile()
+    public void ReplicaSettings_WithTls_VerifyTheUpstream_AndPresentTheNodesPostgresCertificate_NeverASecretOfTheAgents()
     {
-        var s = PostgresSettings.ForReplica(Config, Config.Node("node2"), "/d", "/l", "127.0.0.1", 5432);
+        var tls = Config with { Tls = new TlsConfig() };
+        var s = PostgresSettings.ForReplica(tls, tls.Node("node2"), "/d", "/l", "127.0.0.1", 5432);
+
+        s["primary_conninfo"].ShouldContain("sslmode=verify-full");
+        s["primary_conninfo"].ShouldContain($"sslcert={tls.Postgres(tls.Node("node2")).CertFile}");
+        s["primary_conninfo"].ShouldNotContain(tls.SecretsDir);
+        s["ssl_key_file"].ShouldBe(tls.Postgres(tls.Node("node2")).KeyFile);
+    }
+
+    [Fact]
+    public void ReplicaSettings_WithTlsOff_NameTheNodeAsApplication_AndReferToThePassFile()
+    {
+        var plain = Config with { Tls = new TlsConfig { Enabled = false } };
+        var s = PostgresSettings.ForReplica(plain, plain.Node("node2"), "/d", "/l", "127.0.0.1", 5432);
 
         s["primary_conninfo"].ShouldContain("application_name=node2");
-        s["primary_conninfo"].ShouldContain($"passfile={PostgresTools.ReplicationPassFile(Config, "node2")}");
-        s["primary_conninfo"].ShouldNotContain(Config.SecretsDir);
+        s["primary_conninfo"].ShouldContain($"passfile={PostgresTools.ReplicationPassFile(plain, "node2")}");
+        s["primary_conninfo"].ShouldNotContain(plain.SecretsDir);
         s["primary_conninfo"].ShouldNotContain("password=");
         s["recovery_target_timeline"].ShouldBe("latest");
     }
