@@ -1,6 +1,5 @@
 using Conjur.EventSourced.ControlPlane.Storage;
 using Conjur.EventSourced.Hosting.Services;
-using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 using Marten;
 using Npgsql;
@@ -28,15 +27,12 @@ public sealed class BenchServices : IAsyncDisposable
     public static async Task<BenchServices> StartAsync(int basePort, bool rabbit, CancellationToken ct)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"conjur-bench-{basePort}-{Guid.NewGuid():N}"[..36]);
-        var services = new BenchServices(DefaultTopology.Create(dir, basePort, clusterId: "bench"), rabbit);
+        // The event store and its consumers are what these benches measure: their throwaway Postgres and broker run
+        // in plain text, as the simulated agents log in with a password of their own (the cluster's parts use TLS).
+        var services = new BenchServices(DefaultTopology.Create(dir, basePort, clusterId: "bench") with { Tls = new TlsConfig { Enabled = false } }, rabbit);
         Console.WriteLine($"starting the control plane's Postgres{(rabbit ? " and RabbitMQ" : "")} on base port {basePort} ({dir})");
         try
         {
-            // As 'cluster up': the certificates first (the event store and the broker take only TLS).
-            if (services.Config.Tls.Enabled)
-            {
-                await new CertificateIssuer(services.Config).EnsureAsync(ct);
-            }
             await new ControlPlaneDatabase(services.Config).StartAsync(ct);
             if (rabbit)
             {

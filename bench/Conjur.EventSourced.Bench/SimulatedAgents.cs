@@ -40,8 +40,9 @@ public sealed class SimulatedAgents : IAsyncDisposable
     }
 
     /// <summary>The bare RabbitMQ client's way to the cluster's broker, as <paramref name="login"/>.</summary>
-    public static ConnectionFactory Factory(ClusterConfig config, BrokerLogin login, string name) => Factory(config, login.User, login.Password(), name);
+    public static ConnectionFactory Factory(ClusterConfig config, BrokerLogin login, string name) => BrokerTls.Factory(config, login, name);
 
+    /// <summary>The simulated agents' own user, with a password: the benches' throwaway broker runs without TLS (<see cref="BenchServices"/>).</summary>
     private static ConnectionFactory Factory(ClusterConfig config, string user, string password, string name) => new()
     {
         HostName = config.RabbitMq.Host, Port = config.RabbitMq.Port, VirtualHost = config.RabbitMq.VirtualHost,

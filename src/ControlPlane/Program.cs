@@ -31,7 +31,10 @@ try
     (config, rest) = ConfigArguments.Load(args);
     // Fail at start, with the file's name, rather than at the first broker login or the first operator request.
     credentials = CredentialStore.Load(config);
-    _ = BrokerLogin.ForControlPlane(config).Password();
+    if (!config.Tls.Enabled)
+    {
+        _ = BrokerLogin.ForControlPlane(config).Password();
+    }
     CertificateCheck.Require(config, config.ControlPlane());
 }
 catch (ConfigurationException e)

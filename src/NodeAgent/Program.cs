@@ -32,8 +32,11 @@ try
         ?? throw new ConfigurationException("missing --node <node id>");
     config = ClusterConfig.Load(path);
     node = config.Node(nodeId);
-    // Fail at start, with the file's name, rather than at the first broker login.
-    _ = BrokerLogin.ForAgent(config, node.Id).Password();
+    // Fail at start, with the file's name, rather than at the first broker login (under TLS the certificate is the login).
+    if (!config.Tls.Enabled)
+    {
+        _ = BrokerLogin.ForAgent(config, node.Id).Password();
+    }
     // The secrets API's data key: without it no stored value can be read, so refuse to start.
     _ = config.DataKey();
     _ = config.EtcdNodeCredentials(node.Id);

@@ -56,7 +56,7 @@ public sealed record StatusReport(
         var lb = config.LoadBalancer;
         return new StatusReport(config.ClusterId, config.StateDir, config.ControlPlane.Url,
             new LoadBalancerStatus(lb.Url, $"{lb.Host}:{lb.PostgresPort}", PostgresTools.Dsn(config, lb.Host, lb.PostgresPort), $"http://{lb.Host}:{lb.StatsPort}/stats"),
-            config.EtcdEndpoints, $"amqp://{config.RabbitMq.Host}:{config.RabbitMq.Port}/{config.RabbitMq.VirtualHost}",
+            config.EtcdEndpoints, $"{(config.Tls.Enabled ? "amqps" : "amqp")}://{config.RabbitMq.Host}:{config.RabbitMq.Port}/{config.RabbitMq.VirtualHost}",
             master?.Id, nodes, new OperatorFiles(config.OperatorTokenFile(), config.ViewerTokenFile()),
             config.Tls.Enabled ? new TlsFiles(config.PublicCaFile(), config.Operator().CertFile, config.Operator().KeyFile) : null);
     }

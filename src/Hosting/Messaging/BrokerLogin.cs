@@ -1,16 +1,21 @@
 using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 
 namespace Conjur.EventSourced.Hosting.Messaging;
 
-/// <summary>One part's broker login: its user and the file that holds its password.</summary>
-public sealed record BrokerLogin(string User, string PasswordFile)
+/// <summary>
+/// One part's broker login: its user and the file that holds its password, and the certificate whose common name is
+/// that user when the broker takes only TLS and the certificate as the identity (EXTERNAL).
+/// </summary>
+public sealed record BrokerLogin(string User, string PasswordFile, CertificateSpec Certificate)
 {
-    public static BrokerLogin ForAgent(ClusterConfig config, string nodeId) => new(BrokerUsers.Agent(nodeId), config.AgentRabbitMqPasswordFile(nodeId));
+    public static BrokerLogin ForAgent(ClusterConfig config, string nodeId) =>
+        new(BrokerUsers.Agent(nodeId), config.AgentRabbitMqPasswordFile(nodeId), config.Agent(config.Node(nodeId)));
 
-    public static BrokerLogin ForControlPlane(ClusterConfig config) => new(BrokerUsers.ControlPlane, config.ControlPlaneRabbitMqPasswordFile());
+    public static BrokerLogin ForControlPlane(ClusterConfig config) => new(BrokerUsers.ControlPlane, config.ControlPlaneRabbitMqPasswordFile(), config.ControlPlane());
 
-    public static BrokerLogin ForSubscriber(ClusterConfig config) => new(BrokerUsers.Subscriber, config.SubscriberRabbitMqPasswordFile());
+    public static BrokerLogin ForSubscriber(ClusterConfig config) => new(BrokerUsers.Subscriber, config.SubscriberRabbitMqPasswordFile(), config.Subscriber());
 
     /// <summary>Every login the broker knows: each node's agent, the control plane, the subscriber.</summary>
     public static IReadOnlyList<BrokerLogin> All(ClusterConfig config) =>

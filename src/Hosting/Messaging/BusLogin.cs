@@ -1,3 +1,4 @@
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 using MassTransit;
 using MassTransit.Middleware;
@@ -14,11 +15,42 @@ namespace Conjur.EventSourced.Hosting.Messaging;
 public static class BusLogin
 {
     /// <summary>
-    /// Logs in as <paramref name="login"/> and stamps its user on every message. The password file is read here
-    /// (a missing one stops the part with its name) and again before every reconnect, so a rotated password
-    /// (<c>cluster up</c> imports it and closes the user's connections) is picked up without a restart.
+    /// Logs in as <paramref name="login"/> and stamps its user on every message. Under TLS the part's certificate is
+    /// the login (EXTERNAL: its common name is the user). In plain text the password file is read here (a missing one
+    /// stops the part with its name) and again before every reconnect, so a rotated password (<c>cluster up</c>
+    /// imports it and closes the user's connections) is picked up without a restart.
     /// </summary>
     public static void LogInAs(this IRabbitMqBusFactoryConfigurator rabbit, ClusterConfig config, BrokerLogin login)
+    {
+        if (config.Tls.Enabled)
+        {
+            // The certificate is the login (EXTERNAL): read once here, so a missing or bad one stops the part at start.
+            var certificate = TlsClient.LoadWithKey(login.Certificate);
+            var validator = BrokerTls.Validator(login.Certificate.CaFile);
+            rabbit.Host(config.RabbitMq.Host, (ushort)config.RabbitMq.Port, config.RabbitMq.VirtualHost, h =>
+            {
+                h.Username(login.User);
+                h.UseSsl(s =>
+                {
+                    s.ServerName = config.RabbitMq.Host;
+                    s.Protocol = BrokerTls.Protocols;
+                    s.Certificate = certificate;
+                    s.UseCertificateAsAuthenticationIdentity = true;
+                    s.CertificateValidationCallback = validator;
+                    s.AllowPolicyErrors(System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors);
+                });
+            });
+        }
+        else
+        {
+            LogInWithPassword(rabbit, config, login);
+        }
+        var stamp = new UserIdStamp(login.User);
+        rabbit.ConfigureSend(s => s.UseFilter<SendContext>(stamp));
+        rabbit.ConfigurePublish(p => p.UseFilter<PublishContext>(stamp));
+    }
+
+    private static void LogInWithPassword(IRabbitMqBusFactoryConfigurator rabbit, ClusterConfig config, BrokerLogin login)
     {
         var password = login.Password();
         rabbit.Host(config.RabbitMq.Host, (ushort)config.RabbitMq.Port, config.RabbitMq.VirtualHost, h =>
@@ -38,9 +70,6 @@ public static class BusLogin
                 return Task.CompletedTask;
             };
         });
-        var stamp = new UserIdStamp(login.User);
-        rabbit.ConfigureSend(s => s.UseFilter<SendContext>(stamp));
-        rabbit.ConfigurePublish(p => p.UseFilter<PublishContext>(stamp));
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Conjur.EventSourced.Hosting.Messaging;
 using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 
 namespace Conjur.EventSourced.Hosting.Services;
@@ -48,6 +49,7 @@ public sealed class RabbitMqLauncher(ClusterConfig config)
         SystemUsers.AllowTraverse(config.StateDir);
         if (!wasRunning)
         {
+            CertificateCheck.Require(config, config.RabbitMq());
             _files.Write();
             File.Delete(_files.PidFile);
             await SystemUsers.ChownAsync(_files.BaseDir, RabbitMqNodeFiles.SystemUser, ct);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 
 namespace Conjur.EventSourced.Hosting.Services;
@@ -42,18 +43,44 @@ public sealed class RabbitMqNodeFiles(ClusterConfig config)
         WriteDefinitions();
         // No default user: a node that loads definitions at boot creates none (no guest), and the vhost and
         // every user come from the definitions. The conf itself holds no secret.
-        File.WriteAllText(ConfigFile, string.Join('\n',
+        File.WriteAllText(ConfigFile, string.Join('\n', new[]
+        {
             $"load_definitions = {DefinitionsFile}",
             "log.console = false",
             "log.file.level = info",
-            ""));
-        // An empty list: no management or other plugins to load, which is most of a default boot's time.
-        File.WriteAllText(EnabledPluginsFile, "[].\n");
+        }.Concat(config.Tls.Enabled ? TlsSettings() : []).Append("")));
+        // No management or other plugins, which would be most of a boot's time; under TLS only the one that takes
+        // the client certificate as the login.
+        File.WriteAllText(EnabledPluginsFile, config.Tls.Enabled ? "[rabbitmq_auth_mechanism_ssl].\n" : "[].\n");
         // Present and empty so /etc/rabbitmq/rabbitmq-env.conf (the host's own node) is never read.
         File.WriteAllText(EnvFile, "");
         SecretFiles.Write(CookieFile, SecretFiles.GetOrCreate(config.RabbitMqErlangCookieFile()));
         // Erlang refuses a cookie file that anyone but its owner can read.
         File.SetUnixFileMode(CookieFile, UnixFileMode.UserRead);
+    }
+
+    /// <summary>
+    /// The broker's TLS: the AMQP port only in TLS (no plain listener at all), a client certificate of the cluster CA
+    /// required, and that certificate's common name as the user (EXTERNAL, the only mechanism offered: a password is
+    /// never asked for, so a stolen one is worth nothing).
+    /// </summary>
+    private IEnumerable<string> TlsSettings()
+    {
+        var tls = config.RabbitMq();
+        return
+        [
+            "listeners.tcp = none",
+            $"listeners.ssl.default = {config.RabbitMq.Host}:{config.RabbitMq.Port.ToString(CultureInfo.InvariantCulture)}",
+            $"ssl_options.cacertfile = {tls.CaFile}",
+            $"ssl_options.certfile = {tls.CertFile}",
+            $"ssl_options.keyfile = {tls.KeyFile}",
+            "ssl_options.verify = verify_peer",
+            "ssl_options.fail_if_no_peer_cert = true",
+            "ssl_options.versions.1 = tlsv1.3",
+            "ssl_options.versions.2 = tlsv1.2",
+            "auth_mechanisms.1 = EXTERNAL",
+            "ssl_cert_login_from = common_name",
+        ];
     }
 
     /// <summary>Writes the definitions from the cluster's configuration and password files, creating missing passwords.</summary>
@@ -62,12 +89,10 @@ public sealed class RabbitMqNodeFiles(ClusterConfig config)
     public IReadOnlyDictionary<string, string> Environment()
     {
         var rmq = config.RabbitMq;
-        return new Dictionary<string, string>
+        var env = new Dictionary<string, string>
         {
             ["HOME"] = HomeDir,
             ["RABBITMQ_NODENAME"] = rmq.NodeName,
-            ["RABBITMQ_NODE_IP_ADDRESS"] = rmq.Host,
-            ["RABBITMQ_NODE_PORT"] = rmq.Port.ToString(CultureInfo.InvariantCulture),
             ["RABBITMQ_DIST_PORT"] = rmq.DistPort.ToString(CultureInfo.InvariantCulture),
             // The distribution listener ignores RABBITMQ_NODE_IP_ADDRESS: pin it to loopback here.
             ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
@@ -82,5 +107,12 @@ public sealed class RabbitMqNodeFiles(ClusterConfig config)
             ["RABBITMQ_LOG_BASE"] = LogDir,
             ["RABBITMQ_PID_FILE"] = PidFile,
         };
+        if (!config.Tls.Enabled)
+        {
+            // The plain AMQP listener; under TLS rabbitmq.conf has the TLS one and no plain one at all.
+            env["RABBITMQ_NODE_IP_ADDRESS"] = rmq.Host;
+            env["RABBITMQ_NODE_PORT"] = rmq.Port.ToString(CultureInfo.InvariantCulture);
+        }
+        return env;
     }
 }

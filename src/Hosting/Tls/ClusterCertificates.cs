@@ -49,6 +49,10 @@ public static class ClusterCertificates
     public static CertificateSpec Operator(this ClusterConfig c) =>
         new("operator", Path.Combine(c.OperatorSecretsDir(), "tls"), null, [], Server: false, Client: true);
 
+    /// <summary>The read-only broker subscriber's client certificate, for programs outside the cluster that follow its integration events.</summary>
+    public static CertificateSpec Subscriber(this ClusterConfig c) =>
+        new("subscriber", Path.Combine(c.SecretsDir, "subscriber", "tls"), null, [], Server: false, Client: true);
+
     /// <summary>Every certificate of the topology, in the order <c>certs list</c> shows them.</summary>
     public static IReadOnlyList<CertificateSpec> All(this ClusterConfig c)
     {
@@ -64,6 +68,7 @@ public static class ClusterCertificates
         all.Add(c.RabbitMq());
         all.Add(c.LoadBalancer());
         all.Add(c.Operator());
+        all.Add(c.Subscriber());
         return all;
     }
 

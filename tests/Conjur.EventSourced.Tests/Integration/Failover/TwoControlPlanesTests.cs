@@ -9,6 +9,7 @@ using Conjur.EventSourced.ControlPlane.Storage;
 using Conjur.EventSourced.Hosting.Messaging;
 using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Hosting.Services;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 using Conjur.EventSourced.Tests.Fixtures;
 using Marten;
@@ -46,6 +47,7 @@ public sealed class TwoControlPlanesTests(FailoverPostgres postgres, ITestOutput
     {
         _config = DefaultTopology.Create(_dir.FullName, BasePort, clusterId: "two" + Guid.NewGuid().ToString("N")[..6],
             nodes: [("node1", NodeRole.Master, false), .. new[] { "node2" }.Concat(Replicas).Select(n => (n, NodeRole.Standby, false))]);
+        await new CertificateIssuer(_config).EnsureAsync(CancellationToken.None);
         _rabbit = new RabbitMqLauncher(_config);
         await _rabbit.StartAsync(CancellationToken.None);
         foreach (var node in new[] { "node2" }.Concat(Replicas))

@@ -5,6 +5,7 @@ using Conjur.EventSourced.ControlPlane.Storage;
 using Conjur.EventSourced.Hosting.Cluster;
 using Conjur.EventSourced.Hosting.Messaging;
 using Conjur.EventSourced.Hosting.Processes;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Tests.Fixtures;
 using Conjur.EventSourced.Tests.Integration.Dashboard;
 using Npgsql;
@@ -33,7 +34,7 @@ public sealed class BrokerPermissionsTests(ClusterForBrokerPermissions cluster, 
     private BrokerLogin Node4 => BrokerLogin.ForAgent(cluster.Config, "node4");
 
     [Fact]
-    public async Task GuestLogin_Refused()
+    public async Task GuestInPlainText_Refused()
     {
         var guest = new ConnectionFactory
         {
@@ -41,8 +42,59 @@ public sealed class BrokerPermissionsTests(ClusterForBrokerPermissions cluster, 
             UserName = "guest", Password = "guest",
         };
         var refused = await Should.ThrowAsync<BrokerUnreachableException>(() => guest.CreateConnectionAsync());
+        output.WriteLine(Describe(refused));
+    }
+
+    [Fact]
+    public async Task TlsWithoutAClientCertificate_Refused_EvenWithAPartsPassword()
+    {
+        var factory = Factory(Node4);
+        factory.Ssl.Certs = null;
+        factory.AuthMechanisms = [new PlainMechanismFactory()];
+        factory.Password = Node4.Password();
+
+        output.WriteLine(Describe(await Should.ThrowAsync<BrokerUnreachableException>(() => factory.CreateConnectionAsync())));
+    }
+
+    [Fact]
+    public async Task CertificateOfAnotherCa_Refused()
+    {
+        using var foreign = new ForeignCertificate(Node4.User, cluster.Config.PublicCaFile());
+        var factory = Factory(Node4);
+        factory.Ssl = BrokerTls.Option(cluster.Config, foreign.Spec);
+
+        output.WriteLine(Describe(await Should.ThrowAsync<BrokerUnreachableException>(() => factory.CreateConnectionAsync())));
+    }
+
+    [Fact]
+    public async Task ClusterCertificateOfNoBrokerUser_Refused()
+    {
+        // The operator's certificate is the cluster's, but 'operator' is no broker user: EXTERNAL takes the name, finds nobody.
+        var factory = Factory(Node4);
+        factory.Ssl = BrokerTls.Option(cluster.Config, cluster.Config.Operator());
+        factory.UserName = "operator";
+
+        var refused = await Should.ThrowAsync<BrokerUnreachableException>(() => factory.CreateConnectionAsync());
+        output.WriteLine(Describe(refused));
         refused.InnerException.ShouldBeOfType<AuthenticationFailureException>();
     }
+
+    [Fact]
+    public async Task PartsCertificate_IsItsLogin_AndNamesTheUser()
+    {
+        await using var connection = await Factory(Node4).CreateConnectionAsync();
+        connection.IsOpen.ShouldBeTrue();
+        var listed = (await cluster.Launcher.RabbitMq.CtlAsync(["list_connections", "user", "ssl", "auth_mechanism", "--formatter", "json"],
+            TimeSpan.FromSeconds(60), CancellationToken.None)).ThrowOnFailure();
+        using var connections = JsonDocument.Parse(listed.StdOut);
+        var all = connections.RootElement.EnumerateArray().Select(c => (User: c.GetProperty("user").GetString(), Ssl: c.GetProperty("ssl").GetBoolean(),
+            Mechanism: c.GetProperty("auth_mechanism").GetString())).ToList();
+        output.WriteLine(string.Join("; ", all));
+        all.ShouldContain((Node4.User, true, "EXTERNAL"));
+        all.ShouldAllBe(c => c.Ssl && c.Mechanism == "EXTERNAL");
+    }
+
+    private static string Describe(Exception e) => e.InnerException is { } inner ? $"{e.Message} ({inner.GetType().Name}: {inner.Message})" : e.Message;
 
     [Fact]
     public async Task BrokerUsers_OnePerPartAndNoOther()
@@ -184,37 +236,6 @@ public sealed class BrokerPermissionsTests(ClusterForBrokerPermissions cluster, 
     }
 
     /// <summary>
-    /// Rotation as docs/architecture.md gives it: the password file removed, the launcher run again. The old
-    /// password no longer logs in, and the running agent is heard again on the new one without a restart.
-    /// </summary>
-    [Fact]
-    public async Task PasswordFileReplacedAndLauncherRunAgain_OldPasswordRefusedAndTheAgentReconnects()
-    {
-        var login = BrokerLogin.ForAgent(cluster.Config, "node3");
-        var pid = Daemon.ReadPid(cluster.Launcher.AgentPidFile("node3")).ShouldNotBeNull();
-        var old = Factory(login);
-        File.Delete(login.PasswordFile);
-        var rotating = DateTimeOffset.UtcNow;
-
-        await cluster.Launcher.RabbitMq.StartAsync(CancellationToken.None);
-        var rotated = DateTimeOffset.UtcNow;
-
-        login.Password().ShouldNotBe(old.Password);
-        (await Should.ThrowAsync<BrokerUnreachableException>(() => old.CreateConnectionAsync())).InnerException.ShouldBeOfType<AuthenticationFailureException>();
-        await Wait.ForAsync("node3's heartbeats to reach the control plane on its new password", async _ => await LastHeartbeatAtAsync("node3") > rotated,
-            TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
-        Daemon.ReadPid(cluster.Launcher.AgentPidFile("node3")).ShouldBe(pid);
-        // Heard on a connection opened since: the one logged in with the old password was closed.
-        var listed = (await cluster.Launcher.RabbitMq.CtlAsync(["list_connections", "user", "connected_at", "--formatter", "json"],
-            TimeSpan.FromSeconds(60), CancellationToken.None)).ThrowOnFailure();
-        using var connections = JsonDocument.Parse(listed.StdOut);
-        var opened = connections.RootElement.EnumerateArray().Where(c => c.GetProperty("user").GetString() == login.User)
-            .Select(c => DateTimeOffset.FromUnixTimeMilliseconds(c.GetProperty("connected_at").GetInt64())).ToList();
-        opened.ShouldNotBeEmpty();
-        opened.ShouldAllBe(at => at >= rotating);
-    }
-
-    /// <summary>
     /// Last: node4's agent loses its write right (as a misconfigured broker would refuse it). The agent keeps
     /// running and healthy, counts its refused reports without spinning, and is heard again once the launcher
     /// restores the definitions.
@@ -252,11 +273,7 @@ public sealed class BrokerPermissionsTests(ClusterForBrokerPermissions cluster, 
         Daemon.ReadPid(cluster.Launcher.AgentPidFile("node4")).ShouldBe(pid);
     }
 
-    private ConnectionFactory Factory(BrokerLogin login) => new()
-    {
-        HostName = cluster.Config.RabbitMq.Host, Port = cluster.Config.RabbitMq.Port, VirtualHost = cluster.Config.RabbitMq.VirtualHost,
-        UserName = login.User, Password = login.Password(),
-    };
+    private ConnectionFactory Factory(BrokerLogin login) => BrokerTls.Factory(cluster.Config, login);
 
     /// <summary>
     /// Publishes one message in MassTransit's envelope as <paramref name="login"/>, with publisher confirms. Returns

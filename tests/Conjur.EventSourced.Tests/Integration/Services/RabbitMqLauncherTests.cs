@@ -23,7 +23,8 @@ public sealed class RabbitMqNode : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Config = DefaultTopology.Create(_dir.FullName, BasePort);
+        // In plain text: the launcher's users and restarts; the broker's TLS is BrokerPermissionsTests'.
+        Config = DefaultTopology.Create(_dir.FullName, BasePort) with { Tls = new TlsConfig { Enabled = false } };
         Rabbit = new RabbitMqLauncher(Config);
         await Rabbit.StartAsync(CancellationToken.None);
     }
