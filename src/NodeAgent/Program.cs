@@ -53,7 +53,7 @@ catch (ConfigurationException e)
 
 // The launcher starts agents from '/': look for appsettings.json beside the binary, not in the working folder.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.WebHost.UseUrls(node.ApiUrl);
+builder.WebHost.ListenAsANode(config, node);
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
 

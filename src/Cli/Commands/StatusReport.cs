@@ -51,7 +51,8 @@ public sealed record StatusReport(
             bool? sync = role == "standby" ? syncStates.GetValueOrDefault(n.Id) == "sync" : null;
             return new NodeStatus(n.Id, role, sync, n.Async, n.ApiUrl, $"{n.Host}:{n.PostgresPort}",
                 PostgresTools.Dsn(config, n.Host, n.PostgresPort), Int(i, "agentPid"), Int(i, "postgresPid"),
-                h.Healthy, h.StatusCode, role == "master" && h.Healthy ? 0 : h.ReplicationLagBytes, h.Error, FenceReason(h));
+                h.Healthy, h.StatusCode, role == "master" && h.Healthy ? 0 : h.ReplicationLagBytes, h.Error, FenceReason(h),
+                config.Tls.Enabled ? n.InternalApiUrl : null);
         }).ToList();
         var lb = config.LoadBalancer;
         return new StatusReport(config.ClusterId, config.StateDir, config.ControlPlane.Url,
@@ -110,4 +111,5 @@ public sealed record NodeStatus(
     int HealthStatus,
     long? ReplicationLagBytes,
     string? Error,
-    string? FenceReason = null);
+    string? FenceReason = null,
+    string? InternalApi = null);

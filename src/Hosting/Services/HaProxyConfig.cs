@@ -1,4 +1,5 @@
 using System.Text;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 
 namespace Conjur.EventSourced.Hosting.Services;
@@ -29,6 +30,14 @@ public static class HaProxyConfig
 
     /// <summary>Every header a client sends with this prefix is dropped by the load balancer before anything else.</summary>
     public const string ClientHeaderPrefix = "X-Conjur-";
+
+    /// <summary>
+    /// Where a server's health check goes: in plain text to the agent's HTTP port, under TLS to its mutual-TLS listener,
+    /// presenting haproxy's own certificate and accepting only an agent certificate of the cluster CA.
+    /// </summary>
+    public static string Check(ClusterConfig config, NodeConfig node) => config.Tls.Enabled
+        ? $"port {node.InternalPort} check-ssl verify required ca-file {config.LoadBalancer().CaFile} crt {config.LoadBalancerPemFile()}"
+        : $"port {node.HttpPort}";
 
     public static IReadOnlyList<NodeConfig> Backends(ClusterConfig config) =>
         config.Nodes.Where(n => n.Role == NodeRole.Master || (n.Role == NodeRole.Standby && !n.Async)).ToList();
@@ -78,7 +87,7 @@ public static class HaProxyConfig
         s.AppendLine("    http-check expect status 200");
         foreach (var n in nodes)
         {
-            s.AppendLine($"    server {n.Id} {n.Host}:{n.HttpPort} {ServerCheck}");
+            s.AppendLine($"    server {n.Id} {n.Host}:{n.HttpPort} {ServerCheck} {Check(config, n)}");
         }
         s.AppendLine();
         s.AppendLine("frontend conjur_postgres");
@@ -111,7 +120,7 @@ public static class HaProxyConfig
         s.AppendLine("    http-check expect status 200");
         foreach (var n in nodes)
         {
-            s.AppendLine($"    server {n.Id} {n.Host}:{n.PostgresPort} {ServerCheck} port {n.HttpPort}");
+            s.AppendLine($"    server {n.Id} {n.Host}:{n.PostgresPort} {ServerCheck} {Check(config, n)}");
         }
         s.AppendLine();
         s.AppendLine("frontend stats");

@@ -1,5 +1,6 @@
 using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 
 namespace Conjur.EventSourced.Hosting.Services;
@@ -33,6 +34,10 @@ public sealed class HaProxyLauncher(ClusterConfig config)
             return;
         }
         Directory.CreateDirectory(Dir);
+        if (config.Tls.Enabled)
+        {
+            await WriteCertificateBundleAsync(ct);
+        }
         await File.WriteAllTextAsync(ConfigPath, HaProxyConfig.Render(config), ct);
         SystemUsers.AllowTraverse(config.StateDir);
         // The hop key reaches haproxy in its environment (readable only to its own user and root), never in the file.
@@ -46,6 +51,21 @@ public sealed class HaProxyLauncher(ClusterConfig config)
         {
             throw new CommandFailedException($"haproxy (pid {pid}) is not serving {lb.Host}:{lb.StatsPort} within {StartTimeout.TotalSeconds:0} s: see {LogFile}");
         }
+    }
+
+    /// <summary>haproxy's certificate and key in the one file it reads (0600, its own user's), from the files the CA issued.</summary>
+    private async Task WriteCertificateBundleAsync(CancellationToken ct)
+    {
+        var tls = config.LoadBalancer();
+        CertificateCheck.Require(config, tls);
+        var pem = config.LoadBalancerPemFile();
+        var content = await File.ReadAllTextAsync(tls.CertFile, ct) + await File.ReadAllTextAsync(tls.KeyFile, ct);
+        var tmp = pem + ".tmp";
+        await File.WriteAllTextAsync(tmp, "", ct);
+        File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await File.WriteAllTextAsync(tmp, content, ct);
+        File.Move(tmp, pem, overwrite: true);
+        await SystemUsers.ChownAsync(tls.Dir, SystemUser, ct);
     }
 
     private static async Task<bool> AcceptsAsync(string host, int port, CancellationToken ct)

@@ -42,8 +42,12 @@ public static class ClusterCertificates
     public static CertificateSpec RabbitMq(this ClusterConfig c) =>
         new("rabbitmq", Path.Combine(new RabbitMqNodeFiles(c).BaseDir, "tls"), RabbitMqNodeFiles.SystemUser, Hosts(c.RabbitMq.Host), Server: true, Client: false);
 
+    /// <summary>HAProxy's: the client certificate of its health checks on each agent's internal listener. haproxy runs as its own user.</summary>
     public static CertificateSpec LoadBalancer(this ClusterConfig c) =>
-        new("haproxy", Path.Combine(c.SecretsDir, "loadbalancer", "tls"), null, Hosts(c.LoadBalancer.Host), Server: true, Client: true);
+        new("haproxy", Path.Combine(c.StateDir, "haproxy", "tls"), "haproxy", Hosts(c.LoadBalancer.Host), Server: true, Client: true);
+
+    /// <summary>HAProxy wants a certificate and its key in one file: written beside them by its launcher.</summary>
+    public static string LoadBalancerPemFile(this ClusterConfig c) => Path.Combine(c.LoadBalancer().Dir, "haproxy.pem");
 
     /// <summary>The operator's client certificate: psql, etcdctl and the CLI's calls on an agent's internal listener.</summary>
     public static CertificateSpec Operator(this ClusterConfig c) =>

@@ -158,6 +158,10 @@ public sealed record ClusterConfig
         {
             yield return ($"node {n.Id} http", n.HttpPort);
             yield return ($"node {n.Id} postgres", n.PostgresPort);
+            if (Tls.Enabled)
+            {
+                yield return ($"node {n.Id} internal", n.InternalPort);
+            }
         }
     }
 }

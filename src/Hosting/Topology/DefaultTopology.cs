@@ -48,6 +48,7 @@ public static class DefaultTopology
                 Async = n.Async,
                 HttpPort = basePort + 100 + (10 * i),
                 PostgresPort = basePort + 101 + (10 * i),
+                InternalPort = basePort + 102 + (10 * i),
             }).ToList(),
         };
     }

@@ -15,7 +15,12 @@ public sealed record NodeConfig
     public int HttpPort { get; init; }
     public int PostgresPort { get; init; }
 
+    /// <summary>The agent's mutual-TLS listener for the cluster's own traffic (the load balancer's health checks): a certificate of the cluster CA required.</summary>
+    public int InternalPort { get; init; }
+
     public string ApiUrl => $"http://{Host}:{HttpPort}";
+
+    public string InternalApiUrl => $"https://{Host}:{InternalPort}";
 
     /// <summary>Whether this node streams from the master directly (failover set) or through the load balancer.</summary>
     public bool StreamsThroughLoadBalancer => Role == NodeRole.Follower || (Role == NodeRole.Standby && Async);

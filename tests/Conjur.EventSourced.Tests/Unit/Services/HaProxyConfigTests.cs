@@ -1,4 +1,5 @@
 using Conjur.EventSourced.Hosting.Services;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 
 namespace Conjur.EventSourced.Tests.Unit.Services;
@@ -22,9 +23,20 @@ public sealed class HaProxyConfigTests
         foreach (var id in new[] { "node1", "node2", "node3" })
         {
             var n = Cluster.Node(id);
-            Text.ShouldContain($"server {id} 127.0.0.1:{n.HttpPort} {HaProxyConfig.ServerCheck}\n");
-            Text.ShouldContain($"server {id} 127.0.0.1:{n.PostgresPort} {HaProxyConfig.ServerCheck} port {n.HttpPort}\n");
+            Text.ShouldContain($"server {id} 127.0.0.1:{n.HttpPort} {HaProxyConfig.ServerCheck} {HaProxyConfig.Check(Cluster, n)}\n");
+            Text.ShouldContain($"server {id} 127.0.0.1:{n.PostgresPort} {HaProxyConfig.ServerCheck} {HaProxyConfig.Check(Cluster, n)}\n");
         }
+    }
+
+    [Fact]
+    public void WithTls_EveryCheckGoesToTheAgentsInternalListener_PresentingHaproxysCertificate_AndVerifyingTheAgents()
+    {
+        var node = Cluster.Node("node2");
+
+        var check = HaProxyConfig.Check(Cluster with { Tls = new TlsConfig() }, node);
+
+        check.ShouldBe($"port {node.InternalPort} check-ssl verify required ca-file {Cluster.LoadBalancer().CaFile} crt {Cluster.LoadBalancerPemFile()}");
+        HaProxyConfig.Check(Cluster with { Tls = new TlsConfig { Enabled = false } }, node).ShouldBe($"port {node.HttpPort}");
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class CertificateIssuerTests : IDisposable
         var all = _config.All();
         all.Select(s => s.Name).ShouldBe([
             "agent-node1", "postgres-node1", "agent-node2", "postgres-node2", "agent-node3", "postgres-node3", "agent-node4", "postgres-node4",
-            "controlplane", "controlplane-postgres", "etcd1", "etcd2", "etcd3", "rabbitmq", "haproxy", "operator"]);
+            "controlplane", "controlplane-postgres", "etcd1", "etcd2", "etcd3", "rabbitmq", "haproxy", "operator", "subscriber"]);
         foreach (var spec in all)
         {
             CertificateCheck.Inspect(spec, DateTimeOffset.UtcNow).Problem.ShouldBeNull(spec.Name);
