@@ -42,20 +42,5 @@ public sealed partial class LeastPrivilegeTests
         (await cluster.ScalarAsync(cluster.LoadBalancerConnectionString(), "SELECT NOT pg_is_in_recovery()")).ShouldBe(true);
     }
 
-    /// <summary>The status of a GET, or null when the connection or the handshake was refused.</summary>
-    private async Task<int?> InternalAsync(string url, SocketsHttpHandler handler)
-    {
-        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
-        try
-        {
-            using var response = await http.GetAsync(url);
-            output.WriteLine($"{url}: {(int)response.StatusCode}");
-            return (int)response.StatusCode;
-        }
-        catch (HttpRequestException e)
-        {
-            output.WriteLine($"{url}: {e.InnerException?.Message ?? e.Message}");
-            return null;
-        }
-    }
+    private Task<int?> InternalAsync(string url, SocketsHttpHandler handler) => TlsProbe.StatusAsync(url, handler, output);
 }

@@ -65,20 +65,5 @@ public sealed partial class EtcdAuthenticationTests
         (await PeerAsync(peer, TlsClient.Configure(new SocketsHttpHandler(), _config.EtcdMember(_config.Etcd.Members[1])))).ShouldBe(200);
     }
 
-    /// <summary>The status code of a GET on a peer URL, or null when the connection itself was refused.</summary>
-    private async Task<int?> PeerAsync(string url, SocketsHttpHandler? handler)
-    {
-        using var http = new HttpClient(handler ?? new SocketsHttpHandler()) { Timeout = TimeSpan.FromSeconds(3) };
-        try
-        {
-            using var response = await http.GetAsync(url);
-            output.WriteLine($"{url}: {(int)response.StatusCode}");
-            return (int)response.StatusCode;
-        }
-        catch (HttpRequestException e)
-        {
-            output.WriteLine($"{url}: {e.InnerException?.Message ?? e.Message}");
-            return null;
-        }
-    }
+    private Task<int?> PeerAsync(string url, SocketsHttpHandler? handler) => TlsProbe.StatusAsync(url, handler ?? new SocketsHttpHandler(), output);
 }
