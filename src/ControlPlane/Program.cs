@@ -49,6 +49,8 @@ builder.WebHost.UseUrls($"http://{config.ControlPlane.Host}:{config.ControlPlane
 
 var services = builder.Services;
 services.AddSingleton(config);
+// Its own certificate's expiry in /metrics (conjur_tls_certificate_expiring), as each agent shows its own.
+services.AddSingleton(new CertificateExpiry(config, [config.ControlPlane()]));
 services.AddSingleton(TimeProvider.System);
 services.AddSingleton(NpgsqlDataSource.Create(ControlPlaneStore.ConnectionString(config)));
 services.AddMarten(ControlPlaneStore.Configure)
