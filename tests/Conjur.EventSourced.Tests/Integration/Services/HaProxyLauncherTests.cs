@@ -28,7 +28,9 @@ public sealed class HaProxyLauncherTests(ITestOutputHelper output) : IAsyncLifet
 
     public async Task InitializeAsync()
     {
-        _config = DefaultTopology.Create(_dir.FullName, BasePort);
+        // In plain text: stand-in agents answer /health on their HTTP port; checks over the agents' mutual-TLS listener
+        // are exercised by every cluster test (and LeastPrivilegeTests.InternalListenerTls).
+        _config = DefaultTopology.Create(_dir.FullName, BasePort) with { Tls = new TlsConfig { Enabled = false } };
         _haproxy = new HaProxyLauncher(_config);
         try
         {
