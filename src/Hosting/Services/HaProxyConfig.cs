@@ -39,6 +39,9 @@ public static class HaProxyConfig
         ? $"port {node.InternalPort} check-ssl verify required ca-file {config.LoadBalancer().CaFile} crt {config.LoadBalancerPemFile()}"
         : $"port {node.HttpPort}";
 
+    /// <summary>A Postgres backend's server: up and down with the same node's HTTP server, its sessions cut when it goes down.</summary>
+    public static string TrackingServer(NodeConfig node) => $"track master_http/{node.Id} on-marked-down shutdown-sessions";
+
     public static IReadOnlyList<NodeConfig> Backends(ClusterConfig config) =>
         config.Nodes.Where(n => n.Role == NodeRole.Master || (n.Role == NodeRole.Standby && !n.Async)).ToList();
 
@@ -115,12 +118,11 @@ public static class HaProxyConfig
         // (two retries). A loopback or LAN connect takes well under 250 ms; retry elsewhere at once.
         s.AppendLine("    timeout connect 250ms");
         s.AppendLine("    option redispatch 1");
-        // Postgres itself cannot say who is master: the node agent's /health can, on its HTTP port.
-        s.AppendLine("    option httpchk GET /health");
-        s.AppendLine("    http-check expect status 200");
+        // Postgres itself cannot say who is master: the node agent's /health can. One check per node serves both
+        // backends (each check is a TLS handshake with the agent): these servers track the HTTP backend's.
         foreach (var n in nodes)
         {
-            s.AppendLine($"    server {n.Id} {n.Host}:{n.PostgresPort} {ServerCheck} {Check(config, n)}");
+            s.AppendLine($"    server {n.Id} {n.Host}:{n.PostgresPort} {TrackingServer(n)}");
         }
         s.AppendLine();
         s.AppendLine("frontend stats");

@@ -24,7 +24,7 @@ public sealed class HaProxyConfigTests
         {
             var n = Cluster.Node(id);
             Text.ShouldContain($"server {id} 127.0.0.1:{n.HttpPort} {HaProxyConfig.ServerCheck} {HaProxyConfig.Check(Cluster, n)}\n");
-            Text.ShouldContain($"server {id} 127.0.0.1:{n.PostgresPort} {HaProxyConfig.ServerCheck} {HaProxyConfig.Check(Cluster, n)}\n");
+            Text.ShouldContain($"server {id} 127.0.0.1:{n.PostgresPort} track master_http/{id} on-marked-down shutdown-sessions\n");
         }
     }
 
@@ -57,12 +57,13 @@ public sealed class HaProxyConfigTests
     }
 
     [Fact]
-    public void BothBackends_RouteByAgentHealthWithFastChecks()
+    public void BothBackends_RouteByAgentHealthWithFastChecks_OneCheckPerNode()
     {
         Section("backend master_http").ShouldContain("option httpchk GET /health");
-        Section("backend master_postgres").ShouldContain("option httpchk GET /health");
+        Section("backend master_postgres").ShouldNotContain("httpchk");
+        Section("backend master_postgres").ShouldContain("track master_http/node1");
         Section("backend master_postgres").ShouldContain("mode tcp");
-        Text.Split("http-check expect status 200").Length.ShouldBe(3);
+        Text.Split("http-check expect status 200").Length.ShouldBe(2);
         HaProxyConfig.ServerCheck.ShouldContain("inter 100ms");
         HaProxyConfig.ServerCheck.ShouldContain("fall 2 rise 1");
         HaProxyConfig.ServerCheck.ShouldContain("on-marked-down shutdown-sessions");
