@@ -55,6 +55,10 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         {
             await new CertificateIssuer(config, _progress).EnsureAsync(ct);
         }
+        else
+        {
+            _progress("TLS is off (tls.enabled is false in cluster.json): every link between parts is plain text; see docs/tls.md");
+        }
         // Each part's broker password, before any part starts and reads its own.
         foreach (var login in BrokerLogin.All(config))
         {

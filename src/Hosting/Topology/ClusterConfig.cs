@@ -67,8 +67,21 @@ public sealed record ClusterConfig
         {
             throw new ConfigurationException($"cluster configuration {path} is empty");
         }
+        config = FromBeforeTls(config, File.ReadAllText(path));
         config.Validate();
         return config;
+    }
+
+    /// <summary>
+    /// A cluster.json written before TLS has no <c>tls</c> section: that cluster keeps running in plain text, since its
+    /// etcd members remember http peer URLs and its nodes have no internal port (docs/tls.md says how to move one).
+    /// </summary>
+    public static ClusterConfig FromBeforeTls(ClusterConfig config, string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.ValueKind == JsonValueKind.Object && !doc.RootElement.EnumerateObject().Any(p => p.NameEquals("tls"))
+            ? config with { Tls = config.Tls with { Enabled = false } }
+            : config;
     }
 
     public void Save(string path)

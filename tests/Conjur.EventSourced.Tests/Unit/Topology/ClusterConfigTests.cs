@@ -25,6 +25,28 @@ public sealed class ClusterConfigTests
     }
 
     [Fact]
+    public void ConfigurationFromBeforeTls_KeepsRunningInPlainText_ANewOneIsTls()
+    {
+        var dir = Directory.CreateTempSubdirectory("conjur-config-").FullName;
+        try
+        {
+            var config = DefaultTopology.Create(dir, 20000) with { Tls = new TlsConfig() };
+            config.Save(config.ConfigPath);
+            ClusterConfig.Load(config.ConfigPath).Tls.Enabled.ShouldBeTrue();
+
+            var old = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config.ConfigPath))!.AsObject();
+            old.Remove("tls");
+            File.WriteAllText(config.ConfigPath, old.ToJsonString());
+
+            ClusterConfig.Load(config.ConfigPath).Tls.Enabled.ShouldBeFalse();
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void TwoMasters_AreRejectedWithAReason()
     {
         var config = DefaultTopology.Create("/tmp/x", 20000) with { };
