@@ -59,9 +59,7 @@ public static class BrokerTls
             {
                 return false;
             }
-            using var chain = new X509Chain { ChainPolicy = policy.Clone() };
-            using var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-            return chain.Build(presented);
+            return TlsClient.ChainsTo(certificate, policy);
         };
     }
 }

@@ -25,6 +25,16 @@ public static class PostgresTls
         ["ssl_min_protocol_version"] = "TLSv1.2",
     };
 
+    /// <summary>Adds <see cref="ServerSettings"/> to a server's settings.</summary>
+    public static Dictionary<string, string> WithServerTls(this Dictionary<string, string> settings, CertificateSpec server)
+    {
+        foreach (var (k, v) in ServerSettings(server))
+        {
+            settings[k] = v;
+        }
+        return settings;
+    }
+
     /// <summary>The libpq parameters of a TLS login as <paramref name="identity"/>: for <c>primary_conninfo</c>, pg_basebackup, pg_rewind and psql.</summary>
     /// <remarks>GSS encryption off: libpq tries it first on every TCP connection (Npgsql 9 does not), and the Kerberos probe alone took 50 ms a login here.</remarks>
     public static string LibpqParameters(CertificateSpec identity) =>

@@ -33,9 +33,18 @@ public static class SecretFiles
     public static void Write(string path, string content)
     {
         CreatePrivateDirectory(Path.GetDirectoryName(path)!);
+        WriteAtomically(path, content, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    /// <summary>
+    /// Writes through a temporary file that has <paramref name="mode"/> before it holds anything, moved over the old one:
+    /// a reader sees the old file or the new one whole, and the content is never readable under a looser mode.
+    /// </summary>
+    public static void WriteAtomically(string path, string content, UnixFileMode mode)
+    {
         var tmp = path + ".tmp";
         File.WriteAllText(tmp, "");
-        File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.SetUnixFileMode(tmp, mode);
         File.WriteAllText(tmp, content);
         File.Move(tmp, path, overwrite: true);
     }

@@ -63,10 +63,7 @@ public sealed class ControlPlaneDatabase(ClusterConfig config)
             if (config.Tls.Enabled)
             {
                 CertificateCheck.Require(config, config.ControlPlanePostgres());
-                foreach (var (k, v) in PostgresTls.ServerSettings(config.ControlPlanePostgres()))
-                {
-                    settings[k] = v;
-                }
+                settings.WithServerTls(config.ControlPlanePostgres());
             }
             await PostgresTools.WriteManagedConfAsync(DataDir, settings, ct);
             Directory.CreateDirectory(config.LogsDir);

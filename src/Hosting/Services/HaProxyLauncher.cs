@@ -59,12 +59,7 @@ public sealed class HaProxyLauncher(ClusterConfig config)
         var tls = config.LoadBalancer();
         CertificateCheck.Require(config, tls);
         var pem = config.LoadBalancerPemFile();
-        var content = await File.ReadAllTextAsync(tls.CertFile, ct) + await File.ReadAllTextAsync(tls.KeyFile, ct);
-        var tmp = pem + ".tmp";
-        await File.WriteAllTextAsync(tmp, "", ct);
-        File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        await File.WriteAllTextAsync(tmp, content, ct);
-        File.Move(tmp, pem, overwrite: true);
+        SecretFiles.Write(pem, await File.ReadAllTextAsync(tls.CertFile, ct) + await File.ReadAllTextAsync(tls.KeyFile, ct));
         await SystemUsers.ChownAsync(tls.Dir, SystemUser, ct);
     }
 

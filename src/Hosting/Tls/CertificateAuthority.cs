@@ -14,6 +14,10 @@ public static class CertificateAuthority
     /// <summary>Issued certificates start a little in the past: a peer whose clock is behind ours must not see "not yet valid".</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
+    /// <summary>The extended key usages a part's certificate carries: TLS server, TLS client.</summary>
+    public const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
+    public const string ClientAuthentication = "1.3.6.1.5.5.7.3.2";
+
     /// <summary>A new root: may sign certificates (path length 0: no intermediate CAs), nothing else.</summary>
     public static X509Certificate2 Create(string commonName, DateTimeOffset now, int days)
     {
@@ -38,11 +42,11 @@ public static class CertificateAuthority
         var usages = new OidCollection();
         if (spec.Server)
         {
-            usages.Add(new Oid("1.3.6.1.5.5.7.3.1"));
+            usages.Add(new Oid(ServerAuthentication));
         }
         if (spec.Client)
         {
-            usages.Add(new Oid("1.3.6.1.5.5.7.3.2"));
+            usages.Add(new Oid(ClientAuthentication));
         }
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(usages, critical: false));
         if (spec.Hosts.Count > 0)

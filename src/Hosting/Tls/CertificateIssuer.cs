@@ -39,13 +39,6 @@ public sealed class CertificateIssuer(ClusterConfig config, Action<string>? prog
         }
     }
 
-    /// <summary>Replaces one part's certificate and key with new ones (same names, a new key pair).</summary>
-    public async Task RotateAsync(CertificateSpec spec, CancellationToken ct)
-    {
-        using var ca = LoadOrCreateCa();
-        await IssueAsync(ca, spec, CaBundle(), ct);
-    }
-
     private async Task IssueAsync(X509Certificate2 ca, CertificateSpec spec, string bundle, CancellationToken ct)
     {
         if (!ca.HasPrivateKey)
@@ -57,15 +50,15 @@ public sealed class CertificateIssuer(ClusterConfig config, Action<string>? prog
         CreatePartDirectory(spec);
         // The key first: a part that reads both in between sees a pair that does not match and retries, never a new
         // certificate beside the old key.
-        WriteFile(spec.KeyFile, key, Private);
-        WriteFile(spec.CertFile, certificate, Private);
+        SecretFiles.WriteAtomically(spec.KeyFile, key, Private);
+        SecretFiles.WriteAtomically(spec.CertFile, certificate, Private);
         await WriteBundleAsync(spec, bundle, ct);
     }
 
     private async Task WriteBundleAsync(CertificateSpec spec, string bundle, CancellationToken ct)
     {
         CreatePartDirectory(spec);
-        WriteFile(spec.CaFile, bundle, Private);
+        SecretFiles.WriteAtomically(spec.CaFile, bundle, Private);
         File.SetUnixFileMode(spec.Dir, PrivateDir);
         if (spec.Owner is { } owner)
         {
@@ -107,8 +100,8 @@ public sealed class CertificateIssuer(ClusterConfig config, Action<string>? prog
             using var created = CertificateAuthority.Create($"Conjur.EventSourced {config.ClusterId} CA", DateTimeOffset.UtcNow, config.Tls.CaDays);
             SecretFiles.CreatePrivateDirectory(config.CaDir());
             using var key = created.GetECDsaPrivateKey()!;
-            WriteFile(keyFile, key.ExportECPrivateKeyPem() + "\n", Private);
-            WriteFile(certFile, created.ExportCertificatePem() + "\n", Private);
+            SecretFiles.WriteAtomically(keyFile, key.ExportECPrivateKeyPem() + "\n", Private);
+            SecretFiles.WriteAtomically(certFile, created.ExportCertificatePem() + "\n", Private);
             progress?.Invoke($"created the cluster CA ({certFile}, valid {config.Tls.CaDays} days)");
         }
         try
@@ -136,17 +129,7 @@ public sealed class CertificateIssuer(ClusterConfig config, Action<string>? prog
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         if (!File.Exists(path) || File.ReadAllText(path) != content)
         {
-            WriteFile(path, content, Public);
+            SecretFiles.WriteAtomically(path, content, Public);
         }
-    }
-
-    /// <summary>Written to a temporary file of the final mode and moved over the old one: a reader sees the old file or the new, whole.</summary>
-    private static void WriteFile(string path, string content, UnixFileMode mode)
-    {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, "");
-        File.SetUnixFileMode(tmp, mode);
-        File.WriteAllText(tmp, content);
-        File.Move(tmp, path, overwrite: true);
     }
 }

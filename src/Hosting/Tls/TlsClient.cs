@@ -38,6 +38,17 @@ public static class TlsClient
         return policy;
     }
 
+    /// <summary>
+    /// Whether a peer's certificate chains to the CAs of <paramref name="trust"/> alone (never the host's store); a policy
+    /// with an application policy (a client-authentication usage) also requires that usage.
+    /// </summary>
+    public static bool ChainsTo(X509Certificate presented, X509ChainPolicy trust)
+    {
+        using var chain = new X509Chain { ChainPolicy = trust.Clone() };
+        using var certificate = X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
+        return chain.Build(certificate);
+    }
+
     /// <summary>The part's certificate with its private key, in a form SslStream can present on Linux.</summary>
     public static X509Certificate2 LoadWithKey(CertificateSpec identity)
     {

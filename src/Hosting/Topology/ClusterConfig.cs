@@ -55,9 +55,12 @@ public sealed record ClusterConfig
             throw new ConfigurationException($"cluster configuration not found at {path}: run 'cluster up' first or pass --state");
         }
         ClusterConfig? config;
+        bool beforeTls;
         try
         {
-            config = JsonSerializer.Deserialize<ClusterConfig>(File.ReadAllText(path), Json);
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            config = doc.Deserialize<ClusterConfig>(Json);
+            beforeTls = doc.RootElement.ValueKind == JsonValueKind.Object && !doc.RootElement.TryGetProperty("tls", out _);
         }
         catch (JsonException e)
         {
@@ -67,21 +70,14 @@ public sealed record ClusterConfig
         {
             throw new ConfigurationException($"cluster configuration {path} is empty");
         }
-        config = FromBeforeTls(config, File.ReadAllText(path));
+        // A cluster.json written before TLS has no tls section: that cluster keeps running in plain text, since its etcd
+        // members remember http peer URLs and its nodes have no internal port (docs/tls.md says how to move one).
+        if (beforeTls)
+        {
+            config = config with { Tls = config.Tls with { Enabled = false } };
+        }
         config.Validate();
         return config;
-    }
-
-    /// <summary>
-    /// A cluster.json written before TLS has no <c>tls</c> section: that cluster keeps running in plain text, since its
-    /// etcd members remember http peer URLs and its nodes have no internal port (docs/tls.md says how to move one).
-    /// </summary>
-    public static ClusterConfig FromBeforeTls(ClusterConfig config, string json)
-    {
-        using var doc = JsonDocument.Parse(json);
-        return doc.RootElement.ValueKind == JsonValueKind.Object && !doc.RootElement.EnumerateObject().Any(p => p.NameEquals("tls"))
-            ? config with { Tls = config.Tls with { Enabled = false } }
-            : config;
     }
 
     public void Save(string path)
@@ -146,6 +142,16 @@ public sealed record ClusterConfig
         }
         errors.AddRange(ControlPlane.Access.Problems());
         errors.AddRange(Tls.Problems());
+        if (Tls.Enabled)
+        {
+            // etcd takes a client certificate's common name as the user when a request brings no token: no part's
+            // certificate may be named like an etcd user, or it would act as that user without the password.
+            var users = Hosting.Etcd.EtcdAccess.Users(this).Select(u => u.User).Append(Hosting.Etcd.EtcdAccess.RootUser).ToHashSet(StringComparer.Ordinal);
+            foreach (var spec in Hosting.Tls.ClusterCertificates.All(this).Where(s => users.Contains(s.CommonName)))
+            {
+                errors.Add($"the certificate of {spec.Name} would be named like the etcd user '{spec.CommonName}': choose another clusterId or node id");
+            }
+        }
         if (errors.Count > 0)
         {
             throw new ConfigurationException("invalid cluster configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  - " + e)));

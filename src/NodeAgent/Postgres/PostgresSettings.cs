@@ -42,20 +42,10 @@ public static class PostgresSettings
             .ToList();
     }
 
-    public static Dictionary<string, string> Common(ClusterConfig config, NodeConfig node, string dataDir, string logFile)
-    {
-        var s = Untouched(node, dataDir);
-        if (config.Tls.Enabled)
-        {
-            foreach (var (k, v) in PostgresTls.ServerSettings(config.Postgres(node)))
-            {
-                s[k] = v;
-            }
-        }
-        return s;
-    }
+    public static Dictionary<string, string> Common(ClusterConfig config, NodeConfig node, string dataDir, string logFile) =>
+        config.Tls.Enabled ? Base(node, dataDir).WithServerTls(config.Postgres(node)) : Base(node, dataDir);
 
-    private static Dictionary<string, string> Untouched(NodeConfig node, string dataDir) => new()
+    private static Dictionary<string, string> Base(NodeConfig node, string dataDir) => new()
     {
         ["listen_addresses"] = node.Host,
         ["port"] = node.PostgresPort.ToString(CultureInfo.InvariantCulture),

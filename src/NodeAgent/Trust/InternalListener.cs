@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -16,8 +15,6 @@ namespace Conjur.EventSourced.NodeAgent.Trust;
 /// </summary>
 public static class InternalListener
 {
-    private static readonly Oid ClientAuthentication = new("1.3.6.1.5.5.7.3.2");
-
     public static void ListenAsANode(this IWebHostBuilder web, ClusterConfig config, NodeConfig node)
     {
         if (!config.Tls.Enabled)
@@ -28,7 +25,7 @@ public static class InternalListener
         var spec = config.Agent(node);
         var certificate = TlsClient.LoadWithKey(spec);
         var trust = TlsClient.TrustOnly(spec.CaFile);
-        trust.ApplicationPolicy.Add(ClientAuthentication);
+        trust.ApplicationPolicy.Add(new Oid(CertificateAuthority.ClientAuthentication));
         web.ConfigureKestrel(kestrel =>
         {
             Bind(kestrel, node.Host, node.HttpPort, _ => { });
@@ -37,16 +34,9 @@ public static class InternalListener
                 https.ServerCertificate = certificate;
                 https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
                 https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
-                https.ClientCertificateValidation = (presented, _, _) => IssuedByTheCluster(presented, trust);
+                https.ClientCertificateValidation = (presented, _, _) => TlsClient.ChainsTo(presented, trust);
             }));
         });
-    }
-
-    /// <summary>Whether <paramref name="presented"/> chains to the cluster CA alone (never the host's store) and may authenticate a client.</summary>
-    public static bool IssuedByTheCluster(X509Certificate2 presented, X509ChainPolicy trust)
-    {
-        using var chain = new X509Chain { ChainPolicy = trust.Clone() };
-        return chain.Build(presented);
     }
 
     private static void Bind(KestrelServerOptions kestrel, string host, int port, Action<ListenOptions> configure)

@@ -1,3 +1,4 @@
+using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Tls;
 
 namespace Conjur.EventSourced.Tests.Fixtures;
@@ -15,20 +16,13 @@ public sealed class ForeignCertificate : IDisposable
         Spec = new CertificateSpec(name, Dir, null, ["127.0.0.1", "localhost"], Server: true, Client: true);
         using var ca = CertificateAuthority.Create($"{name}'s own CA", DateTimeOffset.UtcNow, 30);
         var (certificate, key) = CertificateAuthority.Issue(ca, Spec, DateTimeOffset.UtcNow, 30);
-        Write(Spec.CertFile, certificate);
-        Write(Spec.KeyFile, key);
-        Write(Spec.CaFile, File.ReadAllText(clusterCaFile));
+        SecretFiles.Write(Spec.CertFile, certificate);
+        SecretFiles.Write(Spec.KeyFile, key);
+        SecretFiles.Write(Spec.CaFile, File.ReadAllText(clusterCaFile));
     }
 
     public string Dir { get; }
     public CertificateSpec Spec { get; }
 
     public void Dispose() => Directory.Delete(Dir, recursive: true);
-
-    private static void Write(string path, string content)
-    {
-        File.WriteAllText(path, "");
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.WriteAllText(path, content);
-    }
 }

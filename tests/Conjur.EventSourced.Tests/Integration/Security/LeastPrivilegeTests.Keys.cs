@@ -19,7 +19,7 @@ public sealed partial class LeastPrivilegeTests
         keys.ShouldContain(cluster.Config.LoadBalancerPemFile());
 
         keys.ShouldContain(cluster.Config.CaKeyFile());
-        foreach (var spec in cluster.Config.All().Where(s => cluster.Config.Nodes.Any(n => s.Name.EndsWith(n.Id, StringComparison.Ordinal)) || s.Name == "operator"))
+        foreach (var spec in cluster.Config.All())
         {
             keys.ShouldContain(spec.KeyFile);
         }

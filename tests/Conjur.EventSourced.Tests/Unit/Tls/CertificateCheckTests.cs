@@ -32,7 +32,7 @@ public sealed class CertificateCheckTests : IDisposable
         certificate.GetNameInfo(X509NameType.SimpleName, false).ShouldBe("agent-node1");
         certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateIPAddresses().Select(ip => ip.ToString()).ShouldBe(["127.0.0.1"]);
         certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().Single().EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>()
-            .Select(o => o.Value).ShouldBe(["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"]);
+            .Select(o => o.Value).ShouldBe([CertificateAuthority.ServerAuthentication, CertificateAuthority.ClientAuthentication]);
         certificate.Extensions.OfType<X509BasicConstraintsExtension>().Single().CertificateAuthority.ShouldBeFalse();
     }
 

@@ -26,4 +26,16 @@ public sealed class TlsConfigTests
     public void ClusterWithABadTlsSection_FailsValidationNamingIt() =>
         Should.Throw<ConfigurationException>((Config with { Tls = new TlsConfig { CertificateDays = 5000 } }).Validate)
             .Message.ShouldContain("tls.certificateDays 5000 must be between 1 and 3650");
+
+    [Fact]
+    public void ClusterIdThatNamesAnEtcdUserLikeACertificate_IsRefused()
+    {
+        // Cluster 'postgres': node1's etcd user would be 'postgres-node1', the common name of node1's Postgres certificate,
+        // which the postgres OS user can read: etcd would take that certificate alone as node1's user.
+        var clash = DefaultTopology.Create("/tmp/conjur-unit", 20000, clusterId: "postgres") with { Tls = new TlsConfig() };
+
+        Should.Throw<ConfigurationException>(clash.Validate).Message
+            .ShouldContain("the certificate of postgres-node1 would be named like the etcd user 'postgres-node1'");
+        Should.NotThrow((clash with { Tls = new TlsConfig { Enabled = false } }).Validate);
+    }
 }
