@@ -45,7 +45,17 @@ catch (ConfigurationException e)
 
 // The launcher starts the control plane from '/': look for appsettings.json beside the binary.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = rest, ContentRootPath = AppContext.BaseDirectory });
-builder.WebHost.UseUrls($"http://{config.ControlPlane.Host}:{config.ControlPlane.HttpPort}");
+builder.WebHost.UseUrls(config.ControlPlaneUrl);
+if (config.Tls.Enabled)
+{
+    // The operator API and the dashboard answer HTTPS alone, with the control plane's certificate of the cluster CA.
+    var certificate = TlsClient.LoadWithKey(config.ControlPlane());
+    builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(https =>
+    {
+        https.ServerCertificate = certificate;
+        https.SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13;
+    }));
+}
 
 var services = builder.Services;
 services.AddSingleton(config);

@@ -6,7 +6,8 @@
 # Usage: conjur-api.sh WRITE_URL [READ_URL ...]
 #   WRITE_URL   where writes go (the load balancer, i.e. the master)
 #   READ_URL    extra URLs to run the read half against (e.g. a follower); WRITE_URL is always one
-# Environment: CONJUR_ACCOUNT, CONJUR_ADMIN_API_KEY (from './cluster account create NAME').
+# Environment: CONJUR_ACCOUNT, CONJUR_ADMIN_API_KEY (from './cluster account create NAME'); CONJUR_CERT_FILE, the CA
+#   to verify HTTPS servers against (as Conjur's CLI names it: 'tls.ca' in './cluster status --json').
 # Prints one line per check; exits non-zero at the first failure.
 set -euo pipefail
 
@@ -25,7 +26,9 @@ pass() { echo "ok   $*"; }
 urlencode() { jq -rn --arg v "$1" '$v|@uri'; }
 
 # curl wrapper: prints the body to the file given, returns the HTTP status on stdout.
-call() { local out="$1"; shift; curl -sS --max-time 30 -o "$out" -w '%{http_code}' "$@"; }
+# With CONJUR_CERT_FILE curl trusts that CA alone (--cacert), not the host's store.
+tls=(); [ -n "${CONJUR_CERT_FILE:-}" ] && tls=(--cacert "$CONJUR_CERT_FILE")
+call() { local out="$1"; shift; curl -sS --max-time 30 "${tls[@]}" -o "$out" -w '%{http_code}' "$@"; }
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 
 # 1. Login (GET /authn/{account}/login, HTTP Basic): answers the API key.

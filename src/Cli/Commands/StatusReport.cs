@@ -33,8 +33,8 @@ public sealed record StatusReport(
         var info = new Dictionary<string, JsonElement?>();
         await Task.WhenAll(config.Nodes.Select(async n =>
         {
-            var h = await ClusterLauncher.HealthAsync(n, ct);
-            var i = await ClusterLauncher.InfoAsync(n, ct);
+            var h = await ClusterLauncher.HealthAsync(config, n, ct);
+            var i = await ClusterLauncher.InfoAsync(config, n, ct);
             lock (health)
             {
                 health[n.Id] = h;
@@ -49,14 +49,14 @@ public sealed record StatusReport(
             var i = info[n.Id];
             var role = h.Role ?? n.Role.ToString().ToLowerInvariant();
             bool? sync = role == "standby" ? syncStates.GetValueOrDefault(n.Id) == "sync" : null;
-            return new NodeStatus(n.Id, role, sync, n.Async, n.ApiUrl, $"{n.Host}:{n.PostgresPort}",
+            return new NodeStatus(n.Id, role, sync, n.Async, config.ApiUrl(n), $"{n.Host}:{n.PostgresPort}",
                 PostgresTools.Dsn(config, n.Host, n.PostgresPort), Int(i, "agentPid"), Int(i, "postgresPid"),
                 h.Healthy, h.StatusCode, role == "master" && h.Healthy ? 0 : h.ReplicationLagBytes, h.Error, FenceReason(h),
                 config.Tls.Enabled ? n.InternalApiUrl : null);
         }).ToList();
         var lb = config.LoadBalancer;
-        return new StatusReport(config.ClusterId, config.StateDir, config.ControlPlane.Url,
-            new LoadBalancerStatus(lb.Url, $"{lb.Host}:{lb.PostgresPort}", PostgresTools.Dsn(config, lb.Host, lb.PostgresPort), $"http://{lb.Host}:{lb.StatsPort}/stats"),
+        return new StatusReport(config.ClusterId, config.StateDir, config.ControlPlaneUrl,
+            new LoadBalancerStatus(config.LoadBalancerUrl, $"{lb.Host}:{lb.PostgresPort}", PostgresTools.Dsn(config, lb.Host, lb.PostgresPort), config.LoadBalancerStatsUrl),
             config.EtcdEndpoints, $"{(config.Tls.Enabled ? "amqps" : "amqp")}://{config.RabbitMq.Host}:{config.RabbitMq.Port}/{config.RabbitMq.VirtualHost}",
             master?.Id, nodes, new OperatorFiles(config.OperatorTokenFile(), config.ViewerTokenFile()),
             config.Tls.Enabled ? new TlsFiles(config.PublicCaFile(), config.Operator().CertFile, config.Operator().KeyFile) : null);

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 
 namespace Conjur.EventSourced.Cli.ControlPlaneApi;
@@ -13,7 +14,8 @@ namespace Conjur.EventSourced.Cli.ControlPlaneApi;
 /// fit for an operator.
 /// </summary>
 /// <param name="token">The API token sent as <c>Authorization: Bearer</c> on every call; null sends none.</param>
-public sealed class ControlPlaneClient(string baseUrl, TimeSpan? timeout = null, string? token = null) : IDisposable
+/// <param name="handler">How to connect (the cluster CA's trust under TLS: <see cref="ClusterHttp.Handler"/>); null for plain defaults.</param>
+public sealed class ControlPlaneClient(string baseUrl, TimeSpan? timeout = null, string? token = null, SocketsHttpHandler? handler = null) : IDisposable
 {
     /// <summary>Another credential's token file than the cluster's operator token (a second operator's, say).</summary>
     public const string TokenFileVariable = "CONJUR_OPERATOR_TOKEN_FILE";
@@ -26,11 +28,11 @@ public sealed class ControlPlaneClient(string baseUrl, TimeSpan? timeout = null,
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
 
     private readonly TimeSpan _readTimeout = timeout ?? TimeSpan.FromSeconds(5);
-    private readonly HttpClient _http = new() { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = Timeout.InfiniteTimeSpan };
+    private readonly HttpClient _http = new(handler ?? new SocketsHttpHandler()) { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = Timeout.InfiniteTimeSpan };
 
     /// <summary>The cluster's control plane, with the operator token from the state folder (or <see cref="TokenFileVariable"/>'s file).</summary>
     public ControlPlaneClient(ClusterConfig config, TimeSpan? timeout = null)
-        : this(config.ControlPlane.Url, timeout, ClusterSecrets.ReadApiToken(TokenFile(config))) { }
+        : this(config.ControlPlaneUrl, timeout, ClusterSecrets.ReadApiToken(TokenFile(config)), ClusterHttp.Handler(config)) { }
 
     public static string TokenFile(ClusterConfig config) =>
         Environment.GetEnvironmentVariable(TokenFileVariable) is { Length: > 0 } path ? Path.GetFullPath(path) : config.OperatorTokenFile();

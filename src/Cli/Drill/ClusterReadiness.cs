@@ -11,7 +11,7 @@ public static class ClusterReadiness
     /// <summary>What is wrong, in words; empty when the cluster is healthy.</summary>
     public static async Task<IReadOnlyList<string>> ProblemsAsync(ClusterConfig config, CancellationToken ct)
     {
-        var health = await Task.WhenAll(config.Nodes.Select(async n => (n.Id, Health: await ClusterLauncher.HealthAsync(n, ct))));
+        var health = await Task.WhenAll(config.Nodes.Select(async n => (n.Id, Health: await ClusterLauncher.HealthAsync(config, n, ct))));
         var problems = health.Where(h => !h.Health.Healthy)
             .Select(h => $"{h.Id} is not healthy ({(h.Health.StatusCode == 0 ? h.Health.Error : $"{h.Health.Role}, /health {h.Health.StatusCode}")})")
             .ToList();
@@ -53,13 +53,13 @@ public static class ClusterReadiness
         Action<string> progress, CancellationToken ct)
     {
         var config = launcher.Config;
-        var health = await ClusterLauncher.HealthAsync(config.Node(oldMaster), ct);
+        var health = await ClusterLauncher.HealthAsync(config, config.Node(oldMaster), ct);
         if (health.StatusCode == 0)
         {
             // The node fault killed its agent: start it again (it stays out of service until re-enrolled).
             progress($"starting {oldMaster}'s agent again");
             await launcher.StartAgentAsync(config.Node(oldMaster));
-            await Hosting.Processes.Wait.UntilAsync(async c => (await ClusterLauncher.HealthAsync(config.Node(oldMaster), c)).StatusCode != 0,
+            await Hosting.Processes.Wait.UntilAsync(async c => (await ClusterLauncher.HealthAsync(config, config.Node(oldMaster), c)).StatusCode != 0,
                 TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250), ct);
         }
         if (!health.Healthy)

@@ -138,7 +138,7 @@ public sealed class DrillRun(ClusterLauncher launcher, DrillOptions options, Act
             if (FaultInjector.Release(options.Fault, target))
             {
                 progress($"resumed {oldMaster}'s agent (SIGCONT)");
-                await Hosting.Processes.Wait.UntilAsync(async c => (await ClusterLauncher.HealthAsync(oldNode, c)).StatusCode != 0,
+                await Hosting.Processes.Wait.UntilAsync(async c => (await ClusterLauncher.HealthAsync(Config, oldNode, c)).StatusCode != 0,
                     TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100), ct);
                 // Let it run a cycle or two, so the check below sees what it does once it knows it lost the lease.
                 await Task.Delay(TimeSpan.FromMilliseconds(2 * Config.Failover.HeartbeatIntervalMs), ct);
@@ -249,7 +249,7 @@ public sealed class DrillRun(ClusterLauncher launcher, DrillOptions options, Act
         while (clock.Elapsed < deadline)
         {
             var sent = clock.Elapsed;
-            var h = await ClusterLauncher.HealthAsync(node, ct);
+            var h = await ClusterLauncher.HealthAsync(Config, node, ct);
             if (h.StatusCode == 200 && h.Role == "master")
             {
                 return sent;
@@ -309,9 +309,9 @@ public sealed class DrillRun(ClusterLauncher launcher, DrillOptions options, Act
         return (null, null, state);
     }
 
-    private static async Task<bool> AllStreamFromAsync(NodeConfig master, IReadOnlyList<string> replicas, CancellationToken ct)
+    private async Task<bool> AllStreamFromAsync(NodeConfig master, IReadOnlyList<string> replicas, CancellationToken ct)
     {
-        var h = await ClusterLauncher.HealthAsync(master, ct);
+        var h = await ClusterLauncher.HealthAsync(Config, master, ct);
         if (h.StatusCode != 200 || h.Body is not { } body
             || !body.TryGetProperty("database", out var db) || !db.TryGetProperty("replication_status", out var rs)
             || !rs.TryGetProperty("pg_stat_replication", out var rows) || rows.ValueKind != System.Text.Json.JsonValueKind.Array)

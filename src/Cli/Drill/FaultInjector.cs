@@ -18,7 +18,7 @@ public static class FaultInjector
     /// </summary>
     public static async Task<FaultTarget> LocateAsync(ClusterLauncher launcher, NodeConfig node, CancellationToken ct)
     {
-        var info = await ClusterLauncher.InfoAsync(node, ct);
+        var info = await ClusterLauncher.InfoAsync(launcher.Config, node, ct);
         var agent = Int(info, "agentPid") ?? Daemon.ReadPid(launcher.AgentPidFile(node.Id));
         var postgres = Int(info, "postgresPid") ?? Daemon.ReadPid(Path.Combine(launcher.Config.NodeDir(node.Id), "pgdata", "postmaster.pid"));
         return new FaultTarget(node.Id, agent is { } a && Daemon.IsRunning(a) ? a : null, postgres is { } p && Daemon.IsRunning(p) ? p : null);

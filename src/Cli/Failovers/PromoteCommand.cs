@@ -31,7 +31,7 @@ public static class PromoteCommand
                     "and every synchronous standby are gone.");
                 return 2;
             }
-            var health = await ClusterLauncher.HealthAsync(target, ct);
+            var health = await ClusterLauncher.HealthAsync(config, target, ct);
             await Console.Error.WriteLineAsync(Warning(target.Id, health));
             using var client = new ControlPlaneClient(config);
             var id = await client.PromoteAsync(target.Id, force: true, ct);

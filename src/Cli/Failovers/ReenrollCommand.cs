@@ -28,9 +28,9 @@ public static class ReenrollCommand
             }
             var seconds = parse.GetValue(timeout);
             var bound = TimeSpan.FromSeconds(double.IsFinite(seconds) && seconds > 0 ? Math.Min(seconds, 3600) : 120);
-            if (await Wait.UntilAsync(async c => (await ClusterLauncher.HealthAsync(target, c)).Healthy, bound, TimeSpan.FromMilliseconds(250), ct))
+            if (await Wait.UntilAsync(async c => (await ClusterLauncher.HealthAsync(config, target, c)).Healthy, bound, TimeSpan.FromMilliseconds(250), ct))
             {
-                var h = await ClusterLauncher.HealthAsync(target, ct);
+                var h = await ClusterLauncher.HealthAsync(config, target, ct);
                 Console.WriteLine($"{target.Id} is healthy as {h.Role}");
                 return 0;
             }

@@ -43,7 +43,7 @@ public static class BenchCommand
         var account = "bench-" + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
         progress($"creating account {account} with host bench and variable bench/secret");
         var adminKey = await ConjurClient.CreateAccountAsync(config, account, ct);
-        using var master = new ConjurClient(config.LoadBalancer.Url);
+        using var master = new ConjurClient(config, config.LoadBalancerUrl);
         var admin = await master.AuthenticateAsync(account, "admin", adminKey, ct);
         var created = await master.LoadPolicyAsync(admin, account, "root", """
             - !host bench
@@ -60,7 +60,7 @@ public static class BenchCommand
         var follower = config.Nodes.FirstOrDefault(n => n.Role == NodeRole.Follower);
         if (follower is not null)
         {
-            using var client = new ConjurClient(follower.ApiUrl);
+            using var client = new ConjurClient(config, config.ApiUrl(follower));
             var token = await client.AuthenticateAsync(account, "host/bench", hostKey, ct);
             // The follower serves what its replica has: wait (bounded) until the value has arrived.
             var until = DateTime.UtcNow.AddSeconds(30);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Conjur.EventSourced.Hosting.Security;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 
 namespace Conjur.EventSourced.Cli.Secrets;
@@ -10,9 +11,10 @@ namespace Conjur.EventSourced.Cli.Secrets;
 /// A small client of the cluster's Conjur-compatible API (what an application's Conjur SDK does):
 /// used by <c>cluster account create</c>, <c>cluster bench secrets</c> and the tests.
 /// </summary>
-public sealed class ConjurClient(string baseUrl, TimeSpan? timeout = null) : IDisposable
+/// <param name="config">The cluster: under TLS the client trusts its CA alone (<see cref="ClusterHttp"/>).</param>
+public sealed class ConjurClient(ClusterConfig config, string baseUrl, TimeSpan? timeout = null) : IDisposable
 {
-    private readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+    private readonly HttpClient _http = new(ClusterHttp.Handler(config, new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(5) }))
     {
         BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"),
         Timeout = timeout ?? TimeSpan.FromSeconds(30),
@@ -25,7 +27,7 @@ public sealed class ConjurClient(string baseUrl, TimeSpan? timeout = null) : IDi
     /// <summary>Creates an account and its admin through the agent's bootstrap endpoint; returns the admin's API key.</summary>
     public static async Task<string> CreateAccountAsync(ClusterConfig config, string account, CancellationToken ct)
     {
-        using var client = new ConjurClient(config.LoadBalancer.Url);
+        using var client = new ConjurClient(config, config.LoadBalancerUrl);
         using var request = new HttpRequestMessage(HttpMethod.Post, $"internal/accounts/{Uri.EscapeDataString(account)}");
         request.Headers.Add(ClusterSecrets.BootstrapHeader, SecretFiles.Read(config.BootstrapTokenFile()));
         using var response = await client._http.SendAsync(request, ct);

@@ -1,4 +1,7 @@
 using Conjur.EventSourced.ControlPlane.Access;
+using Conjur.EventSourced.Hosting.Tls;
+using Conjur.EventSourced.Hosting.Topology;
+
 namespace Conjur.EventSourced.ControlPlane.Dashboard;
 
 /// <summary>
@@ -9,7 +12,9 @@ public static class Configuration
 {
     public static IServiceCollection AddDashboard(this IServiceCollection services)
     {
-        services.AddHttpClient();
+        // HAProxy's stats answer HTTPS under TLS: trust the cluster CA alone.
+        services.AddHttpClient(nameof(LoadBalancerStats))
+            .ConfigurePrimaryHttpMessageHandler(sp => ClusterHttp.Handler(sp.GetRequiredService<ClusterConfig>()));
         services.AddSingleton<LoadBalancerStats>();
         services.AddSingleton<DashboardFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardFeed>());

@@ -25,7 +25,7 @@ public sealed class LoadBalancerStats(ClusterConfig config, IHttpClientFactory h
         {
             using var client = http.CreateClient(nameof(LoadBalancerStats));
             client.Timeout = TimeSpan.FromSeconds(2);
-            var csv = await client.GetStringAsync($"http://{lb.Host}:{lb.StatsPort}/stats;csv", ct);
+            var csv = await client.GetStringAsync($"{config.LoadBalancerStatsUrl};csv", ct);
             var servers = Parse(csv);
             var routed = servers.FirstOrDefault(s => s.Backend == "master_postgres" && s.Routed)?.Server
                 ?? servers.FirstOrDefault(s => s.Routed)?.Server;

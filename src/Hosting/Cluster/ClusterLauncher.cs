@@ -20,10 +20,10 @@ namespace Conjur.EventSourced.Hosting.Cluster;
 /// <param name="agentEnvironment">Settings for the node agents (ASP.NET reads <c>Section__Key</c> variables), e.g. a test's limits.</param>
 public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progress = null, IReadOnlyDictionary<string, string>? agentEnvironment = null)
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private static readonly TimeSpan ShortCall = TimeSpan.FromSeconds(2);
 
     /// <summary>A control plane just (re)started answers its first requests slowly under load: it also drains what queued while it was away.</summary>
-    private static readonly HttpClient PatientHttp = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private static readonly TimeSpan PatientCall = TimeSpan.FromSeconds(10);
     private readonly Action<string> _progress = progress ?? (_ => { });
 
     public ClusterConfig Config => config;
@@ -84,7 +84,7 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         await Task.WhenAll(broker, controlPlaneDatabase);
         _progress("starting the control plane");
         await StartControlPlaneProcessAsync();
-        await Wait.ForAsync($"{master.Id} to report healthy as master", async c => (await HealthAsync(master, c)).Healthy,
+        await Wait.ForAsync($"{master.Id} to report healthy as master", async c => (await HealthAsync(config, master, c)).Healthy,
             TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(200), ct);
 
         var others = config.Nodes.Where(n => n.Id != master.Id).ToList();
@@ -101,7 +101,7 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         {
             foreach (var n in config.Nodes.Where(n => !removed.Contains(n.Id)))
             {
-                if (!(await HealthAsync(n, c)).Healthy)
+                if (!(await HealthAsync(config, n, c)).Healthy)
                 {
                     return false;
                 }
@@ -115,9 +115,9 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         string? refused = null;
         await Wait.ForAsync("the control plane to show every node healthy", async c =>
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"{config.ControlPlane.Url}/api/cluster");
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"{config.ControlPlaneUrl}/api/cluster");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", operatorToken);
-            using var response = await Http.SendAsync(request, c);
+            using var response = await ClusterHttp.For(config, ShortCall).SendAsync(request, c);
             if (response.StatusCode is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)
             {
                 // Waiting longer would not help: a control plane that runs with other credentials refuses this one.
@@ -148,7 +148,7 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         {
             try
             {
-                using var response = await PatientHttp.GetAsync($"{config.ControlPlane.Url}/healthz", c);
+                using var response = await ClusterHttp.For(config, PatientCall).GetAsync($"{config.ControlPlaneUrl}/healthz", c);
                 if (!response.IsSuccessStatusCode)
                 {
                     return false;
@@ -279,11 +279,11 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         return pids;
     }
 
-    public static async Task<NodeHealth> HealthAsync(NodeConfig node, CancellationToken ct)
+    public static async Task<NodeHealth> HealthAsync(ClusterConfig config, NodeConfig node, CancellationToken ct)
     {
         try
         {
-            using var response = await Http.GetAsync($"{node.ApiUrl}/health", ct);
+            using var response = await ClusterHttp.For(config, ShortCall).GetAsync($"{config.ApiUrl(node)}/health", ct);
             using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
             return NodeHealth.From((int)response.StatusCode, doc.RootElement);
         }
@@ -293,11 +293,11 @@ public sealed class ClusterLauncher(ClusterConfig config, Action<string>? progre
         }
     }
 
-    public static async Task<JsonElement?> InfoAsync(NodeConfig node, CancellationToken ct)
+    public static async Task<JsonElement?> InfoAsync(ClusterConfig config, NodeConfig node, CancellationToken ct)
     {
         try
         {
-            return await Http.GetFromJsonAsync<JsonElement>($"{node.ApiUrl}/info", ct);
+            return await ClusterHttp.For(config, ShortCall).GetFromJsonAsync<JsonElement>($"{config.ApiUrl(node)}/info", ct);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
         {

@@ -32,12 +32,19 @@ public static class HaProxyConfig
     public const string ClientHeaderPrefix = "X-Conjur-";
 
     /// <summary>
-    /// Where a server's health check goes: in plain text to the agent's HTTP port, under TLS to its mutual-TLS listener,
-    /// presenting haproxy's own certificate and accepting only an agent certificate of the cluster CA.
+    /// How haproxy reaches an agent. In plain text: its HTTP port, checks included. Under TLS: the client API over HTTPS,
+    /// verifying the agent's certificate against the cluster CA, and the health checks on its mutual-TLS listener,
+    /// presenting haproxy's own certificate. haproxy 2.6 checks a <c>port</c> of their own in plain text unless told
+    /// <c>check-ssl</c>, and a TLS session it resumes from one listener on the other breaks the exchange: no reuse.
     /// </summary>
     public static string Check(ClusterConfig config, NodeConfig node) => config.Tls.Enabled
-        ? $"port {node.InternalPort} check-ssl verify required ca-file {config.LoadBalancer().CaFile} crt {config.LoadBalancerPemFile()}"
+        ? $"port {node.InternalPort} check-ssl ssl verify required ca-file {config.LoadBalancer().CaFile} crt {config.LoadBalancerPemFile()} no-ssl-reuse"
         : $"port {node.HttpPort}";
+
+    /// <summary>A client-facing bind: under TLS it answers HTTPS alone, with haproxy's certificate (the load balancer's name).</summary>
+    public static string Bind(ClusterConfig config, int port) => config.Tls.Enabled
+        ? $"bind {config.LoadBalancer.Host}:{port} ssl crt {config.LoadBalancerPemFile()} ssl-min-ver TLSv1.2"
+        : $"bind {config.LoadBalancer.Host}:{port}";
 
     /// <summary>A Postgres backend's server: up and down with the same node's HTTP server, its sessions cut when it goes down.</summary>
     public static string TrackingServer(NodeConfig node) => $"track master_http/{node.Id} on-marked-down shutdown-sessions";
@@ -69,7 +76,7 @@ public static class HaProxyConfig
         s.AppendLine();
         s.AppendLine("frontend conjur_http");
         s.AppendLine("    mode http");
-        s.AppendLine($"    bind {lb.Host}:{lb.HttpPort}");
+        s.AppendLine($"    {Bind(config, lb.HttpPort)}");
         s.AppendLine("    timeout http-request 10s");
         // What a client says about itself or about other hops is never passed on: its X-Conjur-* headers and any
         // forwarding header go, X-Forwarded-For is replaced (not appended to) by the address haproxy saw, and the hop
@@ -124,15 +131,43 @@ public static class HaProxyConfig
         {
             s.AppendLine($"    server {n.Id} {n.Host}:{n.PostgresPort} {TrackingServer(n)}");
         }
+        if (config.Tls.Enabled)
+        {
+            RenderInternal(config, s);
+        }
         s.AppendLine();
         s.AppendLine("frontend stats");
         s.AppendLine("    mode http");
-        s.AppendLine($"    bind {lb.Host}:{lb.StatsPort}");
+        s.AppendLine($"    {Bind(config, lb.StatsPort)}");
         s.AppendLine("    no log");
         // /stats for people, /stats;csv for scripts and tests.
         s.AppendLine("    stats enable");
         s.AppendLine("    stats uri /stats");
         s.AppendLine("    stats refresh 2s");
         return s.ToString();
+    }
+
+    /// <summary>
+    /// The internal front: TCP passed through to the master's mutual-TLS listener, never opened here, so the master
+    /// checks the sending agent's own certificate (audit batches, forwarded writes). Up and down with the HTTP backend.
+    /// </summary>
+    private static void RenderInternal(ClusterConfig config, StringBuilder s)
+    {
+        s.AppendLine();
+        s.AppendLine("frontend conjur_internal");
+        s.AppendLine("    mode tcp");
+        s.AppendLine($"    bind {config.LoadBalancer.Host}:{config.LoadBalancer.InternalPort}");
+        s.AppendLine("    default_backend master_internal");
+        s.AppendLine();
+        s.AppendLine("backend master_internal");
+        s.AppendLine("    mode tcp");
+        s.AppendLine("    balance first");
+        s.AppendLine("    timeout queue 100ms");
+        s.AppendLine("    timeout connect 250ms");
+        s.AppendLine("    option redispatch 1");
+        foreach (var n in Backends(config))
+        {
+            s.AppendLine($"    server {n.Id} {n.Host}:{n.InternalPort} {TrackingServer(n)}");
+        }
     }
 }

@@ -20,8 +20,11 @@ public static class ClusterCertificates
     /// <summary>The CA bundle for clients (<c>tls.ca</c> in <c>status --json</c>): public, readable by anyone.</summary>
     public static string PublicCaFile(this ClusterConfig c) => Path.Combine(c.StateDir, "tls", "ca.crt");
 
+    /// <summary>An agent's certificate is named for its node: the internal listener of the master knows a sender by it.</summary>
+    public const string AgentNamePrefix = "agent-";
+
     public static CertificateSpec Agent(this ClusterConfig c, NodeConfig node) =>
-        new($"agent-{node.Id}", Path.Combine(c.NodeSecretsDir(node.Id), "tls"), null, NodeHosts(c, node), Server: true, Client: true);
+        new(AgentNamePrefix + node.Id, Path.Combine(c.NodeSecretsDir(node.Id), "tls"), null, NodeHosts(c, node), Server: true, Client: true);
 
     /// <summary>A node's Postgres: the server's certificate, and its identity (mapped to <c>replicator</c>) when it streams or clones from another.</summary>
     public static CertificateSpec Postgres(this ClusterConfig c, NodeConfig node) =>

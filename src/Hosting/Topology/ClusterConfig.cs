@@ -28,6 +28,38 @@ public sealed record ClusterConfig
     /// <summary>Every etcd member's client URL: https under TLS.</summary>
     public IReadOnlyList<string> EtcdEndpoints => Etcd.Members.Select(m => $"{(Tls.Enabled ? "https" : "http")}://{Etcd.Host}:{m.ClientPort}").ToList();
 
+    /// <summary>Under TLS every listener people and parts connect to is HTTPS (docs/tls.md); off, plain HTTP.</summary>
+    [JsonIgnore]
+    public string WebScheme => Tls.Enabled ? "https" : "http";
+
+    /// <summary>A node's client API: the Conjur REST API on its HTTP port.</summary>
+    public string ApiUrl(NodeConfig node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return $"{WebScheme}://{node.Host}:{node.HttpPort}";
+    }
+
+    /// <summary>The load balancer's client front: the master's API, wherever the master is.</summary>
+    [JsonIgnore]
+    public string LoadBalancerUrl => $"{WebScheme}://{LoadBalancer.Host}:{LoadBalancer.HttpPort}";
+
+    /// <summary>
+    /// The load balancer's internal front (TLS only): a TCP passthrough to the master's mutual-TLS listener, for what
+    /// nodes send the master (audit batches, forwarded writes), so the master sees the sending agent's own certificate.
+    /// </summary>
+    [JsonIgnore]
+    public string LoadBalancerInternalUrl => $"https://{LoadBalancer.Host}:{LoadBalancer.InternalPort}";
+
+    /// <summary>Where a node sends the master what it sends as a node (audit batches, forwarded writes): the internal front under TLS.</summary>
+    [JsonIgnore]
+    public string MasterUrlForNodes => Tls.Enabled ? LoadBalancerInternalUrl : LoadBalancerUrl;
+
+    [JsonIgnore]
+    public string LoadBalancerStatsUrl => $"{WebScheme}://{LoadBalancer.Host}:{LoadBalancer.StatsPort}/stats";
+
+    [JsonIgnore]
+    public string ControlPlaneUrl => $"{WebScheme}://{ControlPlane.Host}:{ControlPlane.HttpPort}";
+
     public NodeConfig Node(string id) =>
         Nodes.FirstOrDefault(n => n.Id == id)
         ?? throw new ConfigurationException($"node '{id}' is not in the cluster configuration (nodes: {string.Join(", ", Nodes.Select(n => n.Id))})");
@@ -173,6 +205,10 @@ public sealed record ClusterConfig
         yield return ("load balancer http", LoadBalancer.HttpPort);
         yield return ("load balancer postgres", LoadBalancer.PostgresPort);
         yield return ("load balancer stats", LoadBalancer.StatsPort);
+        if (Tls.Enabled)
+        {
+            yield return ("load balancer internal", LoadBalancer.InternalPort);
+        }
         foreach (var n in Nodes)
         {
             yield return ($"node {n.Id} http", n.HttpPort);

@@ -39,7 +39,7 @@ public static class DefaultTopology
                 NodeName = $"conjur{basePort}@localhost",
             },
             ControlPlane = new ControlPlaneConfig { HttpPort = basePort + 30, PostgresPort = basePort + 31 },
-            LoadBalancer = new LoadBalancerConfig { HttpPort = basePort + 40, PostgresPort = basePort + 41, StatsPort = basePort + 42 },
+            LoadBalancer = new LoadBalancerConfig { HttpPort = basePort + 40, PostgresPort = basePort + 41, StatsPort = basePort + 42, InternalPort = basePort + 43 },
             Tls = new TlsConfig { Enabled = TlsWanted() },
             Nodes = nodes.Select((n, i) => new NodeConfig
             {

@@ -15,10 +15,8 @@ public sealed record NodeConfig
     public int HttpPort { get; init; }
     public int PostgresPort { get; init; }
 
-    /// <summary>The agent's mutual-TLS listener for the cluster's own traffic (the load balancer's health checks): a certificate of the cluster CA required.</summary>
+    /// <summary>The agent's mutual-TLS listener for the cluster's own traffic (the load balancer's health checks, audit shipping, forwarded writes): a certificate of the cluster CA required.</summary>
     public int InternalPort { get; init; }
-
-    public string ApiUrl => $"http://{Host}:{HttpPort}";
 
     public string InternalApiUrl => $"https://{Host}:{InternalPort}";
 

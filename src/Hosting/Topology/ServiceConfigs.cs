@@ -25,7 +25,6 @@ public sealed record ControlPlaneConfig
     public string Host { get; init; } = "127.0.0.1";
     public int HttpPort { get; init; }
     public int PostgresPort { get; init; }
-    public string Url => $"http://{Host}:{HttpPort}";
 
     /// <summary>Who may call the control plane's HTTP API (docs/failover.md#operator-api-access).</summary>
     public ApiAccessConfig Access { get; init; } = new();
@@ -37,7 +36,9 @@ public sealed record LoadBalancerConfig
     public int HttpPort { get; init; }
     public int PostgresPort { get; init; }
     public int StatsPort { get; init; }
-    public string Url => $"http://{Host}:{HttpPort}";
+
+    /// <summary>The internal front's port (TLS only): see <see cref="ClusterConfig.LoadBalancerInternalUrl"/>.</summary>
+    public int InternalPort { get; init; }
 }
 
 public sealed record FailoverConfig

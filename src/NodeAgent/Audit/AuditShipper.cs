@@ -10,7 +10,7 @@ namespace Conjur.EventSourced.NodeAgent.Audit;
 /// <summary>
 /// Carries the spool to the master, oldest first, in batches, through the load balancer (so after a
 /// failover the batches go to the new master with nothing to reconfigure), each signed with this node's
-/// own key (<see cref="IPeerAuthentication"/>). The spool's marker moves only after the master answers that
+/// own key (<see cref="IPeerAuthentication"/>) and, under TLS, sent over mutual TLS with its agent certificate. The spool's marker moves only after the master answers that
 /// it committed the batch; a batch whose answer was lost is sent again and the master's primary key
 /// (origin, sequence) turns the repeat into nothing. While the master is unreachable the records stay in
 /// the spool: every attempt is bounded in time, the retries back off up to <see cref="MaxBackoff"/>, and
@@ -36,9 +36,9 @@ public sealed class AuditShipper(ClusterConfig config, NodeConfig node, AuditSpo
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly HttpClient _http = new() { Timeout = AttemptTimeout };
+    private readonly HttpClient _http = new(NodeToMaster.Handler(config, node)) { Timeout = AttemptTimeout };
 
-    public Uri Target => new($"{config.LoadBalancer.Url}/audit/records");
+    public Uri Target => new($"{config.MasterUrlForNodes}/audit/records");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

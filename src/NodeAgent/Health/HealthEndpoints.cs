@@ -39,7 +39,7 @@ public static class HealthEndpoints
                 ["cluster"] = config.ClusterId,
                 ["role"] = s.Role,
                 ["async"] = s.Async,
-                ["api"] = node.ApiUrl,
+                ["api"] = config.ApiUrl(node),
                 ["postgres"] = $"{node.Host}:{node.PostgresPort}",
                 ["agentPid"] = Environment.ProcessId,
                 ["postgresPid"] = postgres.Pid,

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Services;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 
 namespace Conjur.EventSourced.NodeAgent.Trust;
@@ -47,7 +48,26 @@ public sealed class HmacPeerAuthentication : IPeerAuthentication
         var header = request.Headers.Authorization.ToString();
         var fields = header.StartsWith(NodeSignature.Scheme + " ", StringComparison.Ordinal) ? NodeSignature.Parse(header[(NodeSignature.Scheme.Length + 1)..]) : null;
         var hash = NodeSignature.BodyHash(body);
-        return NodeSignature.Check(fields, KeyFor, (node, ts) => NodeSignature.AuditBatch(ts, node, hash), DateTimeOffset.UtcNow);
+        var check = NodeSignature.Check(fields, KeyFor, (node, ts) => NodeSignature.AuditBatch(ts, node, hash), DateTimeOffset.UtcNow);
+        return check.Node is null ? check : SameNodeOnTheWire(request, check.Node);
+    }
+
+    /// <summary>
+    /// Under TLS a node's signature counts only on the internal listener, from the connection of that same node's agent
+    /// certificate: a stolen node key alone, or one node's certificate with another's key, is not enough.
+    /// </summary>
+    private SignatureCheck SameNodeOnTheWire(HttpRequest request, string signer)
+    {
+        if (!_config.Tls.Enabled)
+        {
+            return SignatureCheck.By(signer);
+        }
+        return InternalListener.CallingNode(request.HttpContext, _node) switch
+        {
+            null => SignatureCheck.Refused($"signed by {signer} but not sent on this agent's internal listener with an agent certificate (port {_node.InternalPort}, mutual TLS)"),
+            var sender when sender != signer => SignatureCheck.Refused($"signed by {signer} but sent with the certificate of {ClusterCertificates.AgentNamePrefix}{sender}"),
+            _ => SignatureCheck.By(signer),
+        };
     }
 
     public void VouchForClient(HttpRequestMessage request, string client, string method, string pathAndQuery)
@@ -72,7 +92,7 @@ public sealed class HmacPeerAuthentication : IPeerAuthentication
         var authorization = request.Headers.Authorization.ToString();
         var check = NodeSignature.Check(fields, KeyFor,
             (node, ts) => NodeSignature.ForwardedClient(ts, node, client, request.Method, pathAndQuery, authorization), DateTimeOffset.UtcNow);
-        return check.Node is null ? null : client;
+        return check.Node is not null && SameNodeOnTheWire(request, check.Node).Node is not null ? client : null;
     }
 
     public string? LoadBalancerClient(HttpRequest request)

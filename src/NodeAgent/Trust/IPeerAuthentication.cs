@@ -2,9 +2,8 @@ namespace Conjur.EventSourced.NodeAgent.Trust;
 
 /// <summary>
 /// The one place an agent decides whom to believe about who is calling: another node (an audit batch, the client of
-/// a forwarded write) or the load balancer (the client's address). Today node keys and the load balancer's hop key
-/// (<see cref="HmacPeerAuthentication"/>); with mutual TLS an implementation reads the connection's certificate instead,
-/// and nothing that calls this changes.
+/// a forwarded write) or the load balancer (the client's address): node keys and the load balancer's hop key
+/// (<see cref="HmacPeerAuthentication"/>) and, under TLS, the agent certificate of the connection as well.
 /// </summary>
 public interface IPeerAuthentication
 {

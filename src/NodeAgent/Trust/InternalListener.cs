@@ -9,9 +9,10 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 namespace Conjur.EventSourced.NodeAgent.Trust;
 
 /// <summary>
-/// The agent's listeners: the client API on its HTTP port and, under TLS, the internal listener for the cluster's own
-/// traffic (the load balancer's health checks), HTTPS with the agent's certificate that admits only a client
-/// certificate of the cluster CA made for client authentication. Without TLS, the HTTP port alone, as before.
+/// The agent's listeners. Under TLS: the client API on its HTTP port, HTTPS with the agent's certificate (clients bring
+/// Conjur tokens, not certificates), and the internal listener for the cluster's own traffic (the load balancer's
+/// health checks, audit batches, forwarded writes), HTTPS that admits only a client certificate of the cluster CA made
+/// for client authentication. Without TLS, the HTTP port alone, in plain text.
 /// </summary>
 public static class InternalListener
 {
@@ -19,7 +20,7 @@ public static class InternalListener
     {
         if (!config.Tls.Enabled)
         {
-            web.UseUrls(node.ApiUrl);
+            web.UseUrls(config.ApiUrl(node));
             return;
         }
         var spec = config.Agent(node);
@@ -28,7 +29,12 @@ public static class InternalListener
         trust.ApplicationPolicy.Add(new Oid(CertificateAuthority.ClientAuthentication));
         web.ConfigureKestrel(kestrel =>
         {
-            Bind(kestrel, node.Host, node.HttpPort, _ => { });
+            Bind(kestrel, node.Host, node.HttpPort, listen => listen.UseHttps(https =>
+            {
+                https.ServerCertificate = certificate;
+                https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                https.ClientCertificateMode = ClientCertificateMode.NoCertificate;
+            }));
             Bind(kestrel, node.Host, node.InternalPort, listen => listen.UseHttps(https =>
             {
                 https.ServerCertificate = certificate;
@@ -37,6 +43,22 @@ public static class InternalListener
                 https.ClientCertificateValidation = (presented, _, _) => TlsClient.ChainsTo(presented, trust);
             }));
         });
+    }
+
+    /// <summary>
+    /// The node a request came from, by its agent certificate, when it arrived on this agent's internal listener (where
+    /// Kestrel has already checked the certificate's chain and usage); null for anything else, the client port included.
+    /// </summary>
+    public static string? CallingNode(HttpContext http, NodeConfig node)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(node);
+        if (http.Connection.LocalPort != node.InternalPort || http.Connection.ClientCertificate is not { } certificate)
+        {
+            return null;
+        }
+        var name = certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, forIssuer: false);
+        return name.StartsWith(ClusterCertificates.AgentNamePrefix, StringComparison.Ordinal) ? name[ClusterCertificates.AgentNamePrefix.Length..] : null;
     }
 
     private static void Bind(KestrelServerOptions kestrel, string host, int port, Action<ListenOptions> configure)

@@ -1,3 +1,4 @@
+using Conjur.EventSourced.Hosting.Tls;
 using System.Net.Http.Headers;
 using Conjur.EventSourced.Hosting.Security;
 using Conjur.EventSourced.Hosting.Topology;
@@ -14,7 +15,7 @@ public static class ApiTokens
     /// <summary>An HttpClient that sends <paramref name="token"/> (the operator's unless told) on every request.</summary>
     public static HttpClient Client(ClusterConfig config, TimeSpan timeout, string? token = null)
     {
-        var http = new HttpClient { Timeout = timeout };
+        var http = ClusterHttp.Client(config, timeout);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token ?? Operator(config));
         return http;
     }

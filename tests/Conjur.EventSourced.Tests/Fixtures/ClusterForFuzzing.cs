@@ -29,7 +29,7 @@ public sealed class ClusterForFuzzing(IMessageSink sink)
     {
         await base.InitializeAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        using var lb = new ConjurClient(Config.LoadBalancer.Url);
+        using var lb = new ConjurClient(Config, Config.LoadBalancerUrl);
         var admin = await lb.AuthenticateAsync(Account, "admin", AdminApiKey, cts.Token);
         var keys = await lb.LoadPolicyAsync(admin, Account, "root", """
             - !variable fuzz-open
@@ -52,7 +52,7 @@ public sealed class ClusterForFuzzing(IMessageSink sink)
         var apiKey = keys[$"{Account}:host:fuzzer"];
         var token = await lb.AuthenticateAsync(Account, "host/fuzzer", apiKey, cts.Token);
         // The follower serves the same records before the run starts, so its routes are fuzzed with data behind them.
-        using var follower = new ConjurClient(Follower.ApiUrl);
+        using var follower = new ConjurClient(Config, Config.ApiUrl(Follower));
         await Wait.ForAsync("the follower to serve the fuzz account's records", async c => (await follower.FetchAsync(admin, Account, "fuzz-hidden", c)).Status == 200,
             TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200), cts.Token);
         Targets = new FuzzTargets

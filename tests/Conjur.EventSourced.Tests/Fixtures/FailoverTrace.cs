@@ -14,7 +14,7 @@ public sealed record FailoverTrace(IReadOnlyList<string> TraceIds, IReadOnlyList
     public static async Task<FailoverTrace?> ReadAsync(ClusterConfig config, Guid failoverId, CancellationToken ct = default)
     {
         using var http = ApiTokens.Client(config, TimeSpan.FromSeconds(10), ApiTokens.Viewer(config));
-        using var response = await http.GetAsync($"{config.ControlPlane.Url}/api/traces/{failoverId}", ct);
+        using var response = await http.GetAsync($"{config.ControlPlaneUrl}/api/traces/{failoverId}", ct);
         if (!response.IsSuccessStatusCode)
         {
             return null;

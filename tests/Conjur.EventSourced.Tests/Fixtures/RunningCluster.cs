@@ -102,7 +102,7 @@ public abstract class RunningCluster : IAsyncLifetime
     public async Task<JsonDocument> ControlPlaneAsync(string path)
     {
         using var http = ApiTokens.Client(Config, TimeSpan.FromSeconds(5), ApiTokens.Viewer(Config));
-        return JsonDocument.Parse(await http.GetStringAsync(Config.ControlPlane.Url + path));
+        return JsonDocument.Parse(await http.GetStringAsync(Config.ControlPlaneUrl + path));
     }
 
     private void DumpLogs()

@@ -6,18 +6,18 @@ using Conjur.EventSourced.NodeAgent.Trust;
 namespace Conjur.EventSourced.NodeAgent.Secrets.Api;
 
 /// <summary>
-/// A follower's writes (variable updates, policy loads) go to the master through the load balancer's
-/// HTTP address, with the caller's own token: the master authorises and audits them as the caller's.
+/// A follower's writes (variable updates, policy loads) go to the master through the load balancer (under TLS its
+/// internal front, over mutual TLS with this agent's certificate), with the caller's own token: the master authorises and audits them as the caller's.
 /// The client's address goes with them signed by this node (<see cref="IPeerAuthentication.VouchForClient"/>),
 /// since the load balancer drops and overwrites every forwarding header a client could also have sent.
 /// The answer, whatever it is, goes back unchanged.
 /// </summary>
-public sealed class WriteForwarder(ClusterConfig config, IOptions<SecretsLimits> limits, IPeerAuthentication peers, ILogger<WriteForwarder> log) : IDisposable
+public sealed class WriteForwarder(ClusterConfig config, NodeConfig node, IOptions<SecretsLimits> limits, IPeerAuthentication peers, ILogger<WriteForwarder> log) : IDisposable
 {
     private static readonly string[] Copied = ["Authorization", "Content-Type", "Accept", "Accept-Encoding", ClusterSecrets.BootstrapHeader, "User-Agent"];
-    private readonly HttpClient _http = new(new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.None })
+    private readonly HttpClient _http = new(NodeToMaster.Handler(config, node))
     {
-        BaseAddress = new Uri(config.LoadBalancer.Url),
+        BaseAddress = new Uri(config.MasterUrlForNodes),
         Timeout = TimeSpan.FromSeconds(30),
     };
 

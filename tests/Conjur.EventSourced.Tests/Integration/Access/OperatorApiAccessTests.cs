@@ -1,3 +1,4 @@
+using Conjur.EventSourced.Hosting.Tls;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -24,7 +25,7 @@ public sealed class OperatorApiAccessTests(ClusterForOperatorAuth cluster, ITest
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
     private const string WrongToken = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-    private string Url => cluster.Config.ControlPlane.Url;
+    private string Url => cluster.Config.ControlPlaneUrl;
     private string OperatorToken => ApiTokens.Operator(cluster.Config);
     private string ViewerToken => ApiTokens.Viewer(cluster.Config);
     private string OperatorStream => $"{cluster.Config.ClusterId}/operator";
@@ -387,9 +388,9 @@ public sealed class OperatorApiAccessTests(ClusterForOperatorAuth cluster, ITest
 
     private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
 
-    private static async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(120) };
+        using var http = ClusterHttp.Client(cluster.Config, TimeSpan.FromSeconds(120));
         return await http.SendAsync(request, completion);
     }
 

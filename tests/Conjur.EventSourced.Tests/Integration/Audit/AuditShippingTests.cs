@@ -1,3 +1,4 @@
+using Conjur.EventSourced.Hosting.Tls;
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
@@ -27,7 +28,7 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
 {
     private const string Canary = "s3cr3t-canary-value";
 
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly HttpClient _http = ClusterHttp.Client(cluster.Config, TimeSpan.FromSeconds(30));
     private readonly AuditProbe _audit = new(cluster.Config, cluster.Master);
 
     public void Dispose()
@@ -41,8 +42,8 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
     {
         // A host that may fetch one variable, loaded through the load balancer, seen by the follower.
         var ct = CancellationToken.None;
-        using var lb = new ConjurClient(cluster.Config.LoadBalancer.Url);
-        using var follower = new ConjurClient(cluster.Follower.ApiUrl, TimeSpan.FromSeconds(10));
+        using var lb = new ConjurClient(cluster.Config, cluster.Config.LoadBalancerUrl);
+        using var follower = new ConjurClient(cluster.Config, cluster.Config.ApiUrl(cluster.Follower), TimeSpan.FromSeconds(10));
         var admin = await lb.AuthenticateAsync(MasterWithFollowerForAudit.Account, "admin", cluster.AdminApiKey, ct);
         var keys = await lb.LoadPolicyAsync(admin, MasterWithFollowerForAudit.Account, "root", """
             - !host reader
@@ -80,7 +81,7 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
             }
             // Cut off: nothing audited since the freeze has reached the master, all of it is queued, one record per request.
             (await StoredAsync("node2", before)).Count.ShouldBe(0);
-            (await AuditProbe.QueueDepthAsync(cluster.Follower)).ShouldBe(authentications + fetches);
+            (await AuditProbe.QueueDepthAsync(cluster.Config, cluster.Follower)).ShouldBe(authentications + fetches);
         }
         finally
         {
@@ -88,7 +89,7 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
         }
         var produced = authentications + fetches;
         var reconnected = Stopwatch.StartNew();
-        await Wait.ForAsync("the follower's audit queue to drain after reconnection", async c => await AuditProbe.QueueDepthAsync(cluster.Follower, c) == 0,
+        await Wait.ForAsync("the follower's audit queue to drain after reconnection", async c => await AuditProbe.QueueDepthAsync(cluster.Config, cluster.Follower, c) == 0,
             TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(250));
         output.WriteLine($"{authentications} authentications and {fetches} fetches at the follower during a {clock.Elapsed.TotalSeconds:0} s cut; "
             + $"its {produced} audit records drained {reconnected.Elapsed.TotalSeconds:0.0} s after reconnection");
@@ -116,23 +117,23 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
         try
         {
             await _audit.ProduceAsync(cluster.Follower, 50);
-            (await AuditProbe.QueueDepthAsync(cluster.Follower)).ShouldBe(50);
+            (await AuditProbe.QueueDepthAsync(cluster.Config, cluster.Follower)).ShouldBe(50);
 
             var agent = Daemon.ReadPid(cluster.Launcher.AgentPidFile("node2")) ?? throw new InvalidOperationException("no follower agent");
             await Daemon.StopAsync(agent, TimeSpan.FromSeconds(45));
             await cluster.StartAgentAsync(cluster.Follower);
-            await Wait.ForAsync("the restarted follower agent to answer /health", async c => (await ClusterLauncher.HealthAsync(cluster.Follower, c)).StatusCode != 0,
+            await Wait.ForAsync("the restarted follower agent to answer /health", async c => (await ClusterLauncher.HealthAsync(cluster.Config, cluster.Follower, c)).StatusCode != 0,
                 TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250));
 
-            (await AuditProbe.QueueDepthAsync(cluster.Follower)).ShouldBe(50);
+            (await AuditProbe.QueueDepthAsync(cluster.Config, cluster.Follower)).ShouldBe(50);
             await _audit.ProduceAsync(cluster.Follower, 10);
-            (await AuditProbe.QueueDepthAsync(cluster.Follower)).ShouldBe(60);
+            (await AuditProbe.QueueDepthAsync(cluster.Config, cluster.Follower)).ShouldBe(60);
         }
         finally
         {
             Daemon.Signal(haproxy, Daemon.SigCont);
         }
-        await Wait.ForAsync("the follower's audit queue to drain", async c => await AuditProbe.QueueDepthAsync(cluster.Follower, c) == 0,
+        await Wait.ForAsync("the follower's audit queue to drain", async c => await AuditProbe.QueueDepthAsync(cluster.Config, cluster.Follower, c) == 0,
             TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250));
 
         var stored = await StoredAsync("node2", before);
@@ -147,8 +148,8 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
     {
         var batch = Batch("dupcheck", Record(1), Record(2), Record(3));
 
-        var first = await ShipAsync(cluster.Config.LoadBalancer.Url, batch);
-        var again = await ShipAsync(cluster.Config.LoadBalancer.Url, batch);
+        var first = await ShipAsync(cluster.Config.LoadBalancerUrl, batch);
+        var again = await ShipAsync(cluster.Config.LoadBalancerUrl, batch);
 
         first.StatusCode.ShouldBe(HttpStatusCode.OK, await first.Content.ReadAsStringAsync());
         again.StatusCode.ShouldBe(HttpStatusCode.OK, await again.Content.ReadAsStringAsync());
@@ -164,11 +165,11 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
     [Fact]
     public async Task MalformedBatch_Answers400_SaysWhy_StoresNothing_AndEchoesNoValue()
     {
-        var notJson = await PostRawAsync(cluster.Config.LoadBalancer.Url, "{\"origin\": \"malformed\", \"records\": [" + Canary, "malformed");
+        var notJson = await PostRawAsync(cluster.Config.LoadBalancerUrl, "{\"origin\": \"malformed\", \"records\": [" + Canary, "malformed");
         var repeated = Record(1);
         repeated["message"] = null;
         repeated["user"] = Canary;
-        var badRecord = await ShipAsync(cluster.Config.LoadBalancer.Url, Batch("malformed", Record(1), repeated));
+        var badRecord = await ShipAsync(cluster.Config.LoadBalancerUrl, Batch("malformed", Record(1), repeated));
 
         notJson.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await notJson.Content.ReadAsStringAsync()).ShouldSatisfyAllConditions(
@@ -186,7 +187,7 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
     [Fact]
     public async Task BatchNotSignedWithItsOriginsKey_Answers401_StoresNothing()
     {
-        var response = await ShipAsync(cluster.Config.LoadBalancer.Url, Batch("intruder", Record(1)), key: RandomNumberGenerator.GetBytes(NodeKeys.KeyBytes));
+        var response = await ShipAsync(cluster.Config.LoadBalancerUrl, Batch("intruder", Record(1)), key: RandomNumberGenerator.GetBytes(NodeKeys.KeyBytes));
 
         response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         (await StoredAsync("intruder", 0)).Count.ShouldBe(0);
@@ -195,7 +196,7 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
     [Fact]
     public async Task FollowerOffered_ShippedRecords_Answers503_SoTheSenderRetries()
     {
-        var response = await ShipAsync(cluster.Follower.ApiUrl, Batch("notmaster", Record(1)));
+        var response = await ShipAsync(cluster.Config.ApiUrl(cluster.Follower), Batch("notmaster", Record(1)));
 
         response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
         (await StoredAsync("notmaster", 0)).Count.ShouldBe(0);
@@ -208,7 +209,7 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
 
         await _audit.ProduceAsync(cluster.Master, 20);
 
-        (await AuditProbe.QueueDepthAsync(cluster.Master)).ShouldBe(0);
+        (await AuditProbe.QueueDepthAsync(cluster.Config, cluster.Master)).ShouldBe(0);
         var stored = await StoredAsync("node1", before);
         stored.Count.ShouldBe(20);
         stored.Max.ShouldBe(before + 20);

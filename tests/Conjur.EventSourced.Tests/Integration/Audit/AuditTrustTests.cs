@@ -1,3 +1,4 @@
+using Conjur.EventSourced.Hosting.Tls;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -30,7 +31,7 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
     private const string Spoofed = "203.0.113.66";
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly HttpClient _http = ClusterHttp.Client(cluster.Config, TimeSpan.FromSeconds(30));
     private readonly AuditProbe _audit = new(cluster.Config, cluster.Master);
 
     public void Dispose()
@@ -39,7 +40,7 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
         _audit.Dispose();
     }
 
-    private string Lb => cluster.Config.LoadBalancer.Url;
+    private string Lb => cluster.Config.LoadBalancerUrl;
 
     [Fact]
     public async Task OverlongLoginAndHundredKilobyteBody_OnTheFollower_LaterFetchesStillReachTheMaster()
@@ -54,16 +55,16 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
             """);
         var hostKey = keys[$"{Account}:host:long-reader"];
         await FollowerAuthenticatesAsync("host/long-reader", hostKey);
-        var quarantined = (await AuditProbe.HealthAsync(cluster.Follower)).GetProperty("audit_quarantined").GetInt32();
+        var quarantined = (await AuditProbe.HealthAsync(cluster.Config, cluster.Follower)).GetProperty("audit_quarantined").GetInt32();
 
         // Attack 5: a login longer than any audit field; before, its record was refused by the master forever.
         var longLogin = "host/" + new string('x', 4200);
-        using (var refused = await _http.PostAsync(new Uri($"{cluster.Follower.ApiUrl}/authn/{Account}/{Uri.EscapeDataString(longLogin)}/authenticate"), new StringContent("wrong")))
+        using (var refused = await _http.PostAsync(new Uri($"{cluster.Config.ApiUrl(cluster.Follower)}/authn/{Account}/{Uri.EscapeDataString(longLogin)}/authenticate"), new StringContent("wrong")))
         {
             refused.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         }
         // A 100 KB "API key": refused by its size, naming the limit, before it is read.
-        using (var large = await _http.PostAsync(new Uri($"{cluster.Follower.ApiUrl}/authn/{Account}/host%2Flong-reader/authenticate"), new StringContent(new string('k', 100 * 1024))))
+        using (var large = await _http.PostAsync(new Uri($"{cluster.Config.ApiUrl(cluster.Follower)}/authn/{Account}/host%2Flong-reader/authenticate"), new StringContent(new string('k', 100 * 1024))))
         {
             large.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
             var body = await large.Content.ReadAsStringAsync();
@@ -71,7 +72,7 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
             body.ShouldContain("Authn:MaxRequestBytes");
         }
 
-        using var follower = new ConjurClient(cluster.Follower.ApiUrl);
+        using var follower = new ConjurClient(cluster.Config, cluster.Config.ApiUrl(cluster.Follower));
         for (var i = 0; i < 5; i++)
         {
             var token = await follower.AuthenticateAsync(Account, "host/long-reader", hostKey, CancellationToken.None);
@@ -84,7 +85,7 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
         var subject = (string)(await _audit.ScalarAsync("SELECT subject FROM audit_records WHERE origin = 'node2' AND subject LIKE $1", $"{Account}:host:xxxxxxxxxx%"))!;
         subject.Length.ShouldBeLessThanOrEqualTo(4096);
         subject.ShouldEndWith($"[truncated from {$"{Account}:host:".Length + 4200} characters]");
-        (await AuditProbe.HealthAsync(cluster.Follower)).GetProperty("audit_quarantined").GetInt32().ShouldBe(quarantined); // nothing set aside: the record was made to fit
+        (await AuditProbe.HealthAsync(cluster.Config, cluster.Follower)).GetProperty("audit_quarantined").GetInt32().ShouldBe(quarantined); // nothing set aside: the record was made to fit
     }
 
     [Fact]
@@ -118,7 +119,7 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
         claimingToBe.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
 
         await _audit.ProduceAsync(cluster.Follower, 20);
-        await Wait.ForAsync("the follower's audit queue to drain", async c => await AuditProbe.QueueDepthAsync(cluster.Follower, c) == 0, Bound, TimeSpan.FromMilliseconds(250));
+        await Wait.ForAsync("the follower's audit queue to drain", async c => await AuditProbe.QueueDepthAsync(cluster.Config, cluster.Follower, c) == 0, Bound, TimeSpan.FromMilliseconds(250));
 
         (await _audit.CountAsync("SELECT count(*) FROM audit_records WHERE origin = 'node2' AND sequence > $1 AND message LIKE 'test:host:probe %'", before)).ShouldBe(20);
         (await _audit.CountAsync("SELECT count(*) FROM audit_records WHERE message LIKE 'forged%'", 0L)).ShouldBe(0);
@@ -132,7 +133,7 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
         await FollowerAuthenticatesAsync("host/spoof-reader", hostKey);
         using var client = BoundTo("127.0.0.7");
 
-        foreach (var (url, variable) in new[] { (cluster.Follower.ApiUrl, "spoof/follower"), (cluster.Master.ApiUrl, "spoof/master"), (Lb, "spoof/lb") })
+        foreach (var (url, variable) in new[] { (cluster.Config.ApiUrl(cluster.Follower), "spoof/follower"), (cluster.Config.ApiUrl(cluster.Master), "spoof/master"), (Lb, "spoof/lb") })
         {
             var token = await AuthenticateAsync(client, url, "host/spoof-reader", hostKey, ("X-Forwarded-For", Spoofed));
             (await GetAsync(client, $"{url}/whoami", token, ("X-Forwarded-For", Spoofed))).GetProperty("client_ip").GetString().ShouldBe("127.0.0.7", url);
@@ -160,15 +161,15 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
             ("Conjur-Forwarded-Client", $"for={Spoofed},node=node2,ts={DateTimeOffset.UtcNow.ToUnixTimeSeconds()},sig=AAAA"),
         ];
 
-        foreach (var (url, variable) in new[] { (Lb, "relay/lb"), (cluster.Master.ApiUrl, "relay/master") })
+        foreach (var (url, variable) in new[] { (Lb, "relay/lb"), (cluster.Config.ApiUrl(cluster.Master), "relay/master") })
         {
             var token = await AuthenticateAsync(client, url, "host/relay-writer", hostKey, spoof);
             using var fetch = await SendAsync(client, HttpMethod.Get, $"{url}/secrets/{Account}/variable/{Uri.EscapeDataString(variable)}", token, null, spoof);
             fetch.StatusCode.ShouldBe(HttpStatusCode.NotFound, url);
         }
         // A write sent to the follower with the spoofed headers: forwarded to the master (not refused as already forwarded).
-        var followerToken = await AuthenticateAsync(client, cluster.Follower.ApiUrl, "host/relay-writer", hostKey, spoof);
-        using (var write = await SendAsync(client, HttpMethod.Post, $"{cluster.Follower.ApiUrl}/secrets/{Account}/variable/relay%2Fwrite", followerToken, "v1", spoof))
+        var followerToken = await AuthenticateAsync(client, cluster.Config.ApiUrl(cluster.Follower), "host/relay-writer", hostKey, spoof);
+        using (var write = await SendAsync(client, HttpMethod.Post, $"{cluster.Config.ApiUrl(cluster.Follower)}/secrets/{Account}/variable/relay%2Fwrite", followerToken, "v1", spoof))
         {
             write.StatusCode.ShouldBe(HttpStatusCode.Created, await write.Content.ReadAsStringAsync());
         }
@@ -189,7 +190,7 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
         var bystanderKey = keys[$"{Account}:host:bystander"];
         await FollowerAuthenticatesAsync("host/bystander", bystanderKey);
         using var attacker = BoundTo("127.0.0.9");
-        var url = $"{cluster.Follower.ApiUrl}/authn/{Account}/host%2Fvictim/authenticate";
+        var url = $"{cluster.Config.ApiUrl(cluster.Follower)}/authn/{Account}/host%2Fvictim/authenticate";
         const int limit = MasterWithFollowerUnderAttack.FailuresPerLogin;
 
         var statuses = new List<HttpStatusCode>();
@@ -201,7 +202,7 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
             retryAfter ??= response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(CultureInfo.InvariantCulture);
         }
         using var rightKeyWhileLimited = await attacker.PostAsync(new Uri(url), new StringContent(victimKey));
-        var bystander = await AuthenticateAsync(attacker, cluster.Follower.ApiUrl, "host/bystander", bystanderKey);
+        var bystander = await AuthenticateAsync(attacker, cluster.Config.ApiUrl(cluster.Follower), "host/bystander", bystanderKey);
 
         output.WriteLine($"statuses: {string.Join(", ", statuses.Select(s => (int)s))}; Retry-After: {retryAfter}");
         statuses.Take(limit).ShouldAllBe(s => s == HttpStatusCode.Unauthorized);
@@ -226,7 +227,7 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
     {
         var keys = await PrepareAsync("- !host stopped-victim\n");
         using var attacker = BoundTo("127.0.0.12");
-        var url = $"{cluster.Follower.ApiUrl}/authn/{Account}/host%2Fstopped-victim/authenticate";
+        var url = $"{cluster.Config.ApiUrl(cluster.Follower)}/authn/{Account}/host%2Fstopped-victim/authenticate";
         const int limit = MasterWithFollowerUnderAttack.FailuresPerLogin;
         for (var i = 0; i < limit + 3; i++)
         {
@@ -274,14 +275,14 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
         });
         await File.AppendAllTextAsync(Path.Combine(spool, "spool.jsonl"), stuck + "\n");
         await cluster.Launcher.StartAgentAsync(cluster.Follower);
-        await Wait.ForAsync("the restarted follower to answer /health", async c => (await ClusterLauncher.HealthAsync(cluster.Follower, c)).StatusCode != 0,
+        await Wait.ForAsync("the restarted follower to answer /health", async c => (await ClusterLauncher.HealthAsync(cluster.Config, cluster.Follower, c)).StatusCode != 0,
             TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250));
 
         await _audit.ProduceAsync(cluster.Follower, 10);
-        await Wait.ForAsync("the follower's audit queue to drain", async c => await AuditProbe.QueueDepthAsync(cluster.Follower, c) == 0, Bound, TimeSpan.FromMilliseconds(250));
+        await Wait.ForAsync("the follower's audit queue to drain", async c => await AuditProbe.QueueDepthAsync(cluster.Config, cluster.Follower, c) == 0, Bound, TimeSpan.FromMilliseconds(250));
 
-        (await AuditProbe.HealthAsync(cluster.Follower)).GetProperty("audit_quarantined").GetInt32().ShouldBe(1);
-        (await _http.GetStringAsync(new Uri($"{cluster.Follower.ApiUrl}/metrics"))).ShouldMatch("(?m)^conjur_agent_audit_quarantined\\{[^}]*node=\"node2\"[^}]*\\} 1( |$)");
+        (await AuditProbe.HealthAsync(cluster.Config, cluster.Follower)).GetProperty("audit_quarantined").GetInt32().ShouldBe(1);
+        (await _http.GetStringAsync(new Uri($"{cluster.Config.ApiUrl(cluster.Follower)}/metrics"))).ShouldMatch("(?m)^conjur_agent_audit_quarantined\\{[^}]*node=\"node2\"[^}]*\\} 1( |$)");
         (await _audit.CountAsync("SELECT count(*) FROM audit_records WHERE origin = 'node2' AND sequence = $1", last + 1)).ShouldBe(0);
         (await _audit.CountAsync("SELECT count(*) FROM audit_records WHERE origin = 'node2' AND sequence > $1", last + 1)).ShouldBe(10);
         (await File.ReadAllTextAsync(Path.Combine(spool, "spool.quarantine"))).ShouldContain($"\"sequence\":{last + 1}");
@@ -338,7 +339,7 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
     private static StringContent JsonContent(object value) => new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
 
     /// <summary>A client whose connections come from <paramref name="local"/> (any 127/8 address is this host's loopback).</summary>
-    private static HttpClient BoundTo(string local) => new(new SocketsHttpHandler
+    private HttpClient BoundTo(string local) => new(ClusterHttp.Handler(cluster.Config, new SocketsHttpHandler
     {
         ConnectCallback = async (context, ct) =>
         {
@@ -355,14 +356,14 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
                 throw;
             }
         },
-    })
+    }))
     { Timeout = TimeSpan.FromSeconds(30) };
 
     // ---- the cluster's API as an application uses it
 
     private async Task<IReadOnlyDictionary<string, string>> PrepareAsync(string policy)
     {
-        using var lb = new ConjurClient(Lb);
+        using var lb = new ConjurClient(cluster.Config, Lb);
         var admin = await lb.AuthenticateAsync(Account, "admin", cluster.AdminApiKey, CancellationToken.None);
         return await lb.LoadPolicyAsync(admin, Account, "root", policy, CancellationToken.None);
     }
@@ -380,7 +381,7 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
 
     private async Task FollowerAuthenticatesAsync(string login, string apiKey)
     {
-        using var follower = new ConjurClient(cluster.Follower.ApiUrl, TimeSpan.FromSeconds(10));
+        using var follower = new ConjurClient(cluster.Config, cluster.Config.ApiUrl(cluster.Follower), TimeSpan.FromSeconds(10));
         await Wait.ForAsync($"the follower to authenticate {login}", async c => (await follower.AuthenticateAsync(Account, login, apiKey, c)).Length > 0,
             TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200));
     }

@@ -32,7 +32,7 @@ public sealed class BrokerOutageTests(MasterWithFollowerForBrokerOutage cluster,
 
         // Without the broker the agent still runs its HA loop and serves /health.
         await Wait.ForAsync($"{node} to be healthy again without the broker", async c =>
-            (await ClusterLauncher.HealthAsync(cluster.Node(node), c)).Healthy, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
+            (await ClusterLauncher.HealthAsync(cluster.Config, cluster.Node(node), c)).Healthy, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
         // Time itself is the condition here: the broker must stay away longer than the 10 s start timeout
         // that once stopped an agent's bus for good.
         if (away.Elapsed < BrokerAway)

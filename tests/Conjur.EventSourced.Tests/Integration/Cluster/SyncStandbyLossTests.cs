@@ -19,7 +19,7 @@ public sealed class SyncStandbyLossTests(FourNodeClusterToBreak cluster) : IClas
 
         await Wait.ForAsync("the master's replication_status to turn unhealthy", async c =>
         {
-            var master = await ClusterLauncher.HealthAsync(cluster.Node("node1"), c);
+            var master = await ClusterLauncher.HealthAsync(cluster.Config, cluster.Node("node1"), c);
             return !master.Body!.Value.GetProperty("database").GetProperty("replication_status").GetProperty("ok").GetBoolean();
         }, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(100));
         await Wait.ForAsync("the control plane to see the victim unhealthy", async _ =>
@@ -36,7 +36,7 @@ public sealed class SyncStandbyLossTests(FourNodeClusterToBreak cluster) : IClas
 
         // The agent restarts its Postgres after a pause, and the node streams again.
         await Wait.ForAsync($"{victim.Id} to be healthy again", async c =>
-            (await ClusterLauncher.HealthAsync(cluster.Node(victim.Id), c)).Healthy, TimeSpan.FromSeconds(60));
+            (await ClusterLauncher.HealthAsync(cluster.Config, cluster.Node(victim.Id), c)).Healthy, TimeSpan.FromSeconds(60));
 
         await cluster.Launcher.DownAsync(wipe: false, CancellationToken.None);
         cluster.Launcher.RunningPids().ShouldBeEmpty();

@@ -1,3 +1,4 @@
+using Conjur.EventSourced.Hosting.Tls;
 using System.Diagnostics;
 using Conjur.EventSourced.Hosting.Cluster;
 using Conjur.EventSourced.Hosting.Processes;
@@ -66,7 +67,7 @@ public sealed class WalkingSkeletonTests(HealthyFourNodeCluster cluster) : IClas
         var codes = new Dictionary<string, NodeHealth>();
         foreach (var n in cluster.Config.Nodes)
         {
-            codes[n.Id] = await ClusterLauncher.HealthAsync(n, CancellationToken.None);
+            codes[n.Id] = await ClusterLauncher.HealthAsync(cluster.Config, n, CancellationToken.None);
         }
 
         codes["node1"].StatusCode.ShouldBe(200);
@@ -80,8 +81,8 @@ public sealed class WalkingSkeletonTests(HealthyFourNodeCluster cluster) : IClas
     [Fact]
     public async Task LoadBalancer_RoutesHttpToTheMaster()
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var body = await http.GetStringAsync(cluster.Config.LoadBalancer.Url + "/info");
+        using var http = ClusterHttp.Client(cluster.Config, TimeSpan.FromSeconds(5));
+        var body = await http.GetStringAsync(cluster.Config.LoadBalancerUrl + "/info");
 
         body.ShouldContain("\"id\":\"node1\"");
     }

@@ -25,7 +25,7 @@ public sealed class DashboardTests(ClusterForDashboard cluster, ITestOutputHelpe
         var clock = Stopwatch.StartNew();
         var oldMaster = await MasterAsync();
         var screenshots = ArtifactsDir();
-        await using var browser = await Browser.OpenAsync(cluster.Config.ControlPlane.Url + "/");
+        await using var browser = await Browser.OpenAsync(cluster.Config.ControlPlaneUrl + "/");
         // The page asks for a token once (the viewer's), trades it for its stream's session cookie and keeps it for the tab.
         await browser.SignInAsync(ApiTokens.Viewer(cluster.Config));
         await Wait.ForAsync($"the dashboard to show master {oldMaster}", async _ => await browser.TextAsync("master-name") == oldMaster, Bound, Poll);
@@ -92,7 +92,7 @@ public sealed class DashboardTests(ClusterForDashboard cluster, ITestOutputHelpe
         spans.ShouldContain(s => rebased.Contains(s.Instance) && s.Name.EndsWith(" process", StringComparison.Ordinal));
 
         // The control plane counted the failover and timed its steps.
-        var cp = await Prometheus.ScrapeAsync(cluster.Config.ControlPlane.Url + "/metrics", ApiTokens.Viewer(cluster.Config));
+        var cp = await Prometheus.ScrapeAsync(cluster.Config, cluster.Config.ControlPlaneUrl + "/metrics", ApiTokens.Viewer(cluster.Config));
         cp.Sum("conjur_controlplane_failovers_total", ("outcome", "completed")).ShouldBeGreaterThanOrEqualTo(1);
         cp.Sum("conjur_controlplane_failover_step_duration_seconds_count", ("step", "promoting")).ShouldBeGreaterThanOrEqualTo(1);
         cp.Sum("conjur_controlplane_failover_step_duration_seconds_sum", ("step", "promoting")).ShouldBeGreaterThan(0);
@@ -106,7 +106,7 @@ public sealed class DashboardTests(ClusterForDashboard cluster, ITestOutputHelpe
         IReadOnlyList<PrometheusSample> agent = [];
         await Wait.ForAsync($"{master} to report a replica's lag", async _ =>
         {
-            agent = await Prometheus.ScrapeAsync(cluster.Node(master).ApiUrl + "/metrics");
+            agent = await Prometheus.ScrapeAsync(cluster.Config, cluster.Config.ApiUrl(cluster.Node(master)) + "/metrics");
             return agent.Any(s => s.Name == "conjur_agent_replication_lag_bytes" && s.Labels.GetValueOrDefault("observed_by") == master);
         }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
         agent.Sum("conjur_agent_leader_lease_renewals_total", ("node", master), ("result", "ok")).ShouldBeGreaterThan(0);
@@ -118,7 +118,7 @@ public sealed class DashboardTests(ClusterForDashboard cluster, ITestOutputHelpe
         lag.ShouldAllBe(s => s.Value >= 0 && s.Value < 64 * 1024 * 1024);
         agent.ShouldContain(s => s.Name.StartsWith("messaging_masstransit", StringComparison.Ordinal) || s.Name.StartsWith("masstransit", StringComparison.Ordinal));
 
-        var cp = await Prometheus.ScrapeAsync(cluster.Config.ControlPlane.Url + "/metrics", ApiTokens.Viewer(cluster.Config));
+        var cp = await Prometheus.ScrapeAsync(cluster.Config, cluster.Config.ControlPlaneUrl + "/metrics", ApiTokens.Viewer(cluster.Config));
         cp.Sum("conjur_controlplane_heartbeats_ingested_total", ("type", "heartbeat")).ShouldBeGreaterThan(0);
         cp.Sum("conjur_controlplane_heartbeats_ingested_total", ("type", "lag_report")).ShouldBeGreaterThan(0);
     }
@@ -127,7 +127,7 @@ public sealed class DashboardTests(ClusterForDashboard cluster, ITestOutputHelpe
     public async Task StreamEndpoint_SendsEverySectionAtOnce()
     {
         using var http = ApiTokens.Client(cluster.Config, TimeSpan.FromSeconds(30), ApiTokens.Viewer(cluster.Config));
-        using var response = await http.GetAsync(cluster.Config.ControlPlane.Url + "/api/stream", HttpCompletionOption.ResponseHeadersRead);
+        using var response = await http.GetAsync(cluster.Config.ControlPlaneUrl + "/api/stream", HttpCompletionOption.ResponseHeadersRead);
         response.Content.Headers.ContentType?.MediaType.ShouldBe("text/event-stream");
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         var seen = new HashSet<string>();

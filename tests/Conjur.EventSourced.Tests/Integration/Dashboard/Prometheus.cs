@@ -1,3 +1,5 @@
+using Conjur.EventSourced.Hosting.Tls;
+using Conjur.EventSourced.Hosting.Topology;
 using System.Globalization;
 
 namespace Conjur.EventSourced.Tests.Integration.Dashboard;
@@ -9,9 +11,9 @@ public sealed record PrometheusSample(string Name, IReadOnlyDictionary<string, s
 public static class Prometheus
 {
     /// <param name="token">A bearer token: the control plane's /metrics needs the viewer's (an agent's none).</param>
-    public static async Task<IReadOnlyList<PrometheusSample>> ScrapeAsync(string url, string? token = null)
+    public static async Task<IReadOnlyList<PrometheusSample>> ScrapeAsync(ClusterConfig config, string url, string? token = null)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = ClusterHttp.Client(config, TimeSpan.FromSeconds(10));
         if (token is not null)
         {
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);

@@ -137,7 +137,7 @@ public sealed class BrokerPermissionsTests(ClusterForBrokerPermissions cluster, 
         // Not even to its own queue: an agent never writes a command.
         (await PublishAsync(Node4, AgentQueues.Name(ClusterId, "node4"), "", stepDown with { NodeId = "node4" }, Node4.User)).ShouldBe(AccessRefused, "to its own queue");
 
-        (await ClusterLauncher.HealthAsync(cluster.Node("node1"), CancellationToken.None)).Role.ShouldBe(NodeRoles.Master);
+        (await ClusterLauncher.HealthAsync(cluster.Config, cluster.Node("node1"), CancellationToken.None)).Role.ShouldBe(NodeRoles.Master);
     }
 
     [Fact]
@@ -178,14 +178,14 @@ public sealed class BrokerPermissionsTests(ClusterForBrokerPermissions cluster, 
     [Fact]
     public async Task HeartbeatForAnotherNodeWithTheSendersOwnUserId_DroppedCountedAndNotStored()
     {
-        var before = await RejectedAsync(cluster.Config.ControlPlane.Url, "NodeHeartbeat", "other-node");
+        var before = await RejectedAsync(cluster.Config.ControlPlaneUrl, "NodeHeartbeat", "other-node");
         var instance = Guid.NewGuid();
 
         (await PublishAsync(Node4, BusSenders.ExchangeOf(typeof(NodeHeartbeat)), "", Heartbeat("node1", instance), Node4.User)).ShouldBeNull("the broker takes it: the user-id is the sender's own");
         var sent = DateTimeOffset.UtcNow;
 
         await Wait.ForAsync("the control plane to count the forged heartbeat as rejected", async _ =>
-            await RejectedAsync(cluster.Config.ControlPlane.Url, "NodeHeartbeat", "other-node") > before, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
+            await RejectedAsync(cluster.Config.ControlPlaneUrl, "NodeHeartbeat", "other-node") > before, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
         // node1's own heartbeats go on being recorded, and the forged one is not among them.
         await Wait.ForAsync("a later heartbeat of node1's own agent to be recorded", async _ =>
             await LastHeartbeatAtAsync("node1") > sent, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
@@ -197,19 +197,19 @@ public sealed class BrokerPermissionsTests(ClusterForBrokerPermissions cluster, 
     [Fact]
     public async Task ReportWithoutUserId_DroppedAndCounted()
     {
-        var before = await RejectedAsync(cluster.Config.ControlPlane.Url, "NodeHeartbeat", "no-user-id");
+        var before = await RejectedAsync(cluster.Config.ControlPlaneUrl, "NodeHeartbeat", "no-user-id");
         var instance = Guid.NewGuid();
         (await PublishAsync(Node4, BusSenders.ExchangeOf(typeof(NodeHeartbeat)), "", Heartbeat("node4", instance), userId: null)).ShouldBeNull();
 
         await Wait.ForAsync("the control plane to count the heartbeat without a user-id", async _ =>
-            await RejectedAsync(cluster.Config.ControlPlane.Url, "NodeHeartbeat", "no-user-id") > before, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
+            await RejectedAsync(cluster.Config.ControlPlaneUrl, "NodeHeartbeat", "no-user-id") > before, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
         (await StoredEventsMentioningAsync(instance)).ShouldBe(0);
     }
 
     [Fact]
     public async Task CommandWithoutTheControlPlanesUserId_DroppedByTheAgent()
     {
-        var agentMetrics = cluster.Node("node4").ApiUrl;
+        var agentMetrics = cluster.Config.ApiUrl(cluster.Node("node4"));
         var before = await RejectedAsync(agentMetrics, "StepDown", "no-user-id");
         // Only the control plane's user may write to an agent's queue; without its user-id the agent drops the command.
         var stepDown = new StepDown { FailoverId = Guid.NewGuid(), ClusterId = ClusterId, NodeId = "node4", Target = "node1" };
@@ -262,19 +262,19 @@ public sealed class BrokerPermissionsTests(ClusterForBrokerPermissions cluster, 
         // A channel keeps the rights it was granted: the change bites from the agent's next connection.
         (await cluster.Launcher.RabbitMq.CtlAsync(["close_all_user_connections", own.User, "rights changed by a test"],
             TimeSpan.FromSeconds(60), CancellationToken.None)).ThrowOnFailure();
-        var failedBefore = await PublishedAsync(node.ApiUrl, "failed");
+        var failedBefore = await PublishedAsync(cluster.Config.ApiUrl(node), "failed");
 
-        await Wait.ForAsync("node4's reports to be refused", async _ => await PublishedAsync(node.ApiUrl, "failed") >= failedBefore + 4,
+        await Wait.ForAsync("node4's reports to be refused", async _ => await PublishedAsync(cluster.Config.ApiUrl(node), "failed") >= failedBefore + 4,
             TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(500));
         var refusedAt = DateTimeOffset.UtcNow;
-        var failedAt = await PublishedAsync(node.ApiUrl, "failed");
+        var failedAt = await PublishedAsync(cluster.Config.ApiUrl(node), "failed");
         // Bounded by the HA cycle, not spinning: two reports a cycle (1 s) at most, with room for a slow scrape.
         await Task.Delay(TimeSpan.FromSeconds(5));
-        var perSecond = (await PublishedAsync(node.ApiUrl, "failed") - failedAt) / (DateTimeOffset.UtcNow - refusedAt).TotalSeconds;
+        var perSecond = (await PublishedAsync(cluster.Config.ApiUrl(node), "failed") - failedAt) / (DateTimeOffset.UtcNow - refusedAt).TotalSeconds;
         output.WriteLine($"refused reports: {perSecond:0.0}/s");
         perSecond.ShouldBeLessThan(5);
         Daemon.IsRunning(pid).ShouldBeTrue();
-        (await ClusterLauncher.HealthAsync(node, CancellationToken.None)).Healthy.ShouldBeTrue();
+        (await ClusterLauncher.HealthAsync(cluster.Config, node, CancellationToken.None)).Healthy.ShouldBeTrue();
 
         await cluster.Launcher.RabbitMq.StartAsync(CancellationToken.None);
         var restored = DateTimeOffset.UtcNow;
@@ -325,12 +325,12 @@ public sealed class BrokerPermissionsTests(ClusterForBrokerPermissions cluster, 
 
     /// <summary>conjur_bus_messages_rejected_total for one message type and reason, at a process's /metrics (the control plane's needs the viewer's token).</summary>
     private async Task<double> RejectedAsync(string baseUrl, string type, string reason) =>
-        (await Prometheus.ScrapeAsync($"{baseUrl}/metrics", ApiTokens.Viewer(cluster.Config)))
+        (await Prometheus.ScrapeAsync(cluster.Config, $"{baseUrl}/metrics", ApiTokens.Viewer(cluster.Config)))
             .Where(s => s.Name == "conjur_bus_messages_rejected_total" && s.Labels.GetValueOrDefault("type") == type && s.Labels.GetValueOrDefault("reason") == reason)
             .Sum(s => s.Value);
 
-    private static async Task<double> PublishedAsync(string agentUrl, string result) =>
-        (await Prometheus.ScrapeAsync($"{agentUrl}/metrics"))
+    private async Task<double> PublishedAsync(string agentUrl, string result) =>
+        (await Prometheus.ScrapeAsync(cluster.Config, $"{agentUrl}/metrics"))
             .Where(s => s.Name == "conjur_agent_heartbeats_published_total" && s.Labels.GetValueOrDefault("result") == result)
             .Sum(s => s.Value);
 

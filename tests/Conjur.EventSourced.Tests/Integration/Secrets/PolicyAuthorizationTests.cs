@@ -1,3 +1,4 @@
+using Conjur.EventSourced.Hosting.Tls;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -25,7 +26,7 @@ public sealed class PolicyAuthorizationTests(ClusterForPolicyAuthorization clust
     private const string Account = ClusterForPolicyAuthorization.Account;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
-    private string Lb => cluster.Config.LoadBalancer.Url;
+    private string Lb => cluster.Config.LoadBalancerUrl;
     private NodeConfig Master => cluster.Config.Nodes.Single(n => n.Role == NodeRole.Master);
     private NodeConfig Follower => cluster.Config.Nodes.Single(n => n.Role == NodeRole.Follower);
 
@@ -83,7 +84,7 @@ public sealed class PolicyAuthorizationTests(ClusterForPolicyAuthorization clust
     public async Task PermitOnAResourceManagedOutside_Refused_AndTheValueStaysHidden()
     {
         var ci = await SubPolicyAsync("apps3", "update", "- !variable apps3/db\n");
-        using var lb = new ConjurClient(Lb);
+        using var lb = new ConjurClient(cluster.Config, Lb);
         await lb.SetSecretAsync(await AdminAsync(), Account, "apps3/db", "apps3-db-value"u8.ToArray(), CancellationToken.None);
 
         var refused = await LoadAsync(ci, HttpMethod.Patch, "apps3", """
@@ -155,7 +156,7 @@ public sealed class PolicyAuthorizationTests(ClusterForPolicyAuthorization clust
         (await LoadAsync(await AdminAsync(), HttpMethod.Put, "apps6", "- !variable b\n")).Status.ShouldBe(201);
         (await CountAsync($"SELECT count(*) FROM secrets_resources WHERE resource_id = '{Account}:variable:apps6/a'")).ShouldBe(0);
 
-        using var lb = new ConjurClient(Lb);
+        using var lb = new ConjurClient(cluster.Config, Lb);
         var maker = await lb.AuthenticateAsync(Account, "host/apps6-maker", keys[$"{Account}:host:apps6-maker"], CancellationToken.None);
         (await LoadAsync(maker, HttpMethod.Post, "apps6", "- !variable c\n")).Status.ShouldBe(201);
         (await LoadAsync(maker, HttpMethod.Patch, "apps6", "- !variable d\n")).Status.ShouldBe(403);
@@ -165,7 +166,7 @@ public sealed class PolicyAuthorizationTests(ClusterForPolicyAuthorization clust
     public async Task Owner_Honoured_TheOwnerReadsWhatItOwns()
     {
         var ct = CancellationToken.None;
-        using var lb = new ConjurClient(Lb);
+        using var lb = new ConjurClient(cluster.Config, Lb);
         var admin = await AdminAsync();
         var keys = await lb.LoadPolicyAsync(admin, Account, "root", """
             - !host owner7-keeper
@@ -196,8 +197,8 @@ public sealed class PolicyAuthorizationTests(ClusterForPolicyAuthorization clust
     public async Task RestrictedTo_AHostOutsideItsRangeCannotAuthenticate_OneInsideCan()
     {
         var ct = CancellationToken.None;
-        using var lb = new ConjurClient(Lb);
-        using var follower = new ConjurClient(Follower.ApiUrl);
+        using var lb = new ConjurClient(cluster.Config, Lb);
+        using var follower = new ConjurClient(cluster.Config, cluster.Config.ApiUrl(Follower));
         var admin = await AdminAsync();
         var keys = await lb.LoadPolicyAsync(admin, Account, "root", """
             - !host
@@ -232,7 +233,7 @@ public sealed class PolicyAuthorizationTests(ClusterForPolicyAuthorization clust
     public async Task AnnotationsKindAndMimeType_StoredAndReturned()
     {
         var ct = CancellationToken.None;
-        using var lb = new ConjurClient(Lb);
+        using var lb = new ConjurClient(cluster.Config, Lb);
         var admin = await AdminAsync();
         await lb.LoadPolicyAsync(admin, Account, "root", """
             - !variable
@@ -260,7 +261,8 @@ public sealed class PolicyAuthorizationTests(ClusterForPolicyAuthorization clust
         }, ignoreOrder: true);
 
         // mime_type is the Content-Type a fetch answers with, as in Conjur.
-        using var http = new HttpClient { BaseAddress = new Uri(Lb + "/"), Timeout = Bound };
+        using var http = ClusterHttp.Client(cluster.Config, Bound);
+        http.BaseAddress = new Uri(Lb + "/");
         using var request = new HttpRequestMessage(HttpMethod.Get, $"secrets/{Account}/variable/annotated9%2Fkey");
         request.Headers.TryAddWithoutValidation("Authorization", admin);
         using var response = await http.SendAsync(request, ct);
@@ -307,7 +309,7 @@ public sealed class PolicyAuthorizationTests(ClusterForPolicyAuthorization clust
         // Valid YAML that would load (a comment and one host) if it were accepted.
         var body = Encoding.UTF8.GetBytes("- !host big12\n#" + new string('x', 1024 * 1024) + "\n");
 
-        foreach (var (url, chunked) in new[] { (Lb, false), (Lb, true), (Follower.ApiUrl, false) })
+        foreach (var (url, chunked) in new[] { (Lb, false), (Lb, true), (cluster.Config.ApiUrl(Follower), false) })
         {
             var (status, text) = await SendBytesAsync(url, HttpMethod.Post, $"policies/{Account}/policy/root", admin, body, chunked);
             status.ShouldBe(413, $"{url} chunked={chunked}: {text}");
@@ -321,7 +323,7 @@ public sealed class PolicyAuthorizationTests(ClusterForPolicyAuthorization clust
     public async Task OversizedSecretValue_Refused413NamingTheLimit_AndTheOldValueKept()
     {
         var ct = CancellationToken.None;
-        using var lb = new ConjurClient(Lb);
+        using var lb = new ConjurClient(cluster.Config, Lb);
         var admin = await AdminAsync();
         await lb.LoadPolicyAsync(admin, Account, "root", "- !variable big13\n", ct);
         await lb.SetSecretAsync(admin, Account, "big13", "small"u8.ToArray(), ct);
@@ -402,7 +404,7 @@ public sealed class PolicyAuthorizationTests(ClusterForPolicyAuthorization clust
     private async Task<(string Token, IReadOnlyDictionary<string, string> Keys)> SubPolicyWithKeysAsync(string name, string privileges, string extra = "")
     {
         var ct = CancellationToken.None;
-        using var lb = new ConjurClient(Lb);
+        using var lb = new ConjurClient(cluster.Config, Lb);
         var admin = await AdminAsync();
         var keys = await lb.LoadPolicyAsync(admin, Account, "root", $"""
             - !policy {name}
@@ -420,13 +422,13 @@ public sealed class PolicyAuthorizationTests(ClusterForPolicyAuthorization clust
 
     private async Task<string> AdminAsync()
     {
-        using var lb = new ConjurClient(Lb);
+        using var lb = new ConjurClient(cluster.Config, Lb);
         return await lb.AuthenticateAsync(Account, "admin", cluster.AdminApiKey, CancellationToken.None);
     }
 
     private async Task<(int Status, string Body)> LoadAsync(string token, HttpMethod method, string policy, string yaml)
     {
-        using var lb = new ConjurClient(Lb);
+        using var lb = new ConjurClient(cluster.Config, Lb);
         var answer = await lb.SendAsync(method, $"policies/{Account}/policy/{Uri.EscapeDataString(policy)}", token, yaml, CancellationToken.None);
         output.WriteLine($"{method} {policy}: {answer.Status} {(answer.Body.Length > 300 ? answer.Body[..300] : answer.Body)}");
         return answer;
@@ -434,25 +436,27 @@ public sealed class PolicyAuthorizationTests(ClusterForPolicyAuthorization clust
 
     private async Task<int> FetchStatusAsync(string token, string variable)
     {
-        using var lb = new ConjurClient(Lb);
+        using var lb = new ConjurClient(cluster.Config, Lb);
         return (await lb.FetchAsync(token, Account, variable, CancellationToken.None)).Status;
     }
 
     private static async Task<int> AuthenticateStatusAsync(ConjurClient client, string login, string apiKey) =>
         (await client.SendAsync(HttpMethod.Post, $"authn/{Account}/{Uri.EscapeDataString(login)}/authenticate", null, apiKey, CancellationToken.None)).Status;
 
-    private static async Task<int> LoginStatusAsync(string url, string login, string apiKey)
+    private async Task<int> LoginStatusAsync(string url, string login, string apiKey)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(url + "/"), Timeout = Bound };
+        using var http = ClusterHttp.Client(cluster.Config, Bound);
+        http.BaseAddress = new Uri(url + "/");
         using var request = new HttpRequestMessage(HttpMethod.Get, $"authn/{Account}/login");
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{login}:{apiKey}")));
         using var response = await http.SendAsync(request);
         return (int)response.StatusCode;
     }
 
-    private static async Task<(int Status, string Body)> SendBytesAsync(string url, HttpMethod method, string path, string token, byte[] body, bool chunked)
+    private async Task<(int Status, string Body)> SendBytesAsync(string url, HttpMethod method, string path, string token, byte[] body, bool chunked)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(url + "/"), Timeout = Bound };
+        using var http = ClusterHttp.Client(cluster.Config, Bound);
+        http.BaseAddress = new Uri(url + "/");
         using var request = new HttpRequestMessage(method, path);
         // A stream of unknown length goes chunked, so the server cannot refuse it from Content-Length alone.
         request.Content = chunked ? new StreamContent(new UnknownLengthStream(body)) : new ByteArrayContent(body);
@@ -472,7 +476,7 @@ public sealed class PolicyAuthorizationTests(ClusterForPolicyAuthorization clust
     /// <summary>The master's own agent (not only the load balancer) still authenticates and answers.</summary>
     private async Task MasterServesAsync()
     {
-        using var master = new ConjurClient(Master.ApiUrl);
+        using var master = new ConjurClient(cluster.Config, cluster.Config.ApiUrl(Master));
         var token = await master.AuthenticateAsync(Account, "admin", cluster.AdminApiKey, CancellationToken.None);
         (await master.SendAsync(HttpMethod.Get, "whoami", token, null, CancellationToken.None)).Status.ShouldBe(200);
     }

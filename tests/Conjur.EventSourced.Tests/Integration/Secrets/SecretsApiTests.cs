@@ -1,3 +1,4 @@
+using Conjur.EventSourced.Hosting.Tls;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -23,16 +24,18 @@ public sealed class SecretsApiTests(ClusterWithSecrets cluster, ITestOutputHelpe
     private const string Account = ClusterWithSecrets.Account;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
-    private string Lb => cluster.Config.LoadBalancer.Url;
+    private string Lb => cluster.Config.LoadBalancerUrl;
     private NodeConfig Follower => cluster.Config.Nodes.Single(n => n.Role == NodeRole.Follower);
 
     [Fact, Step(Order = 1)]
     public async Task CurlScript_PassesThroughTheLoadBalancer_AndItsReadsThroughTheFollower()
     {
         var script = Path.Combine(Binaries.RepositoryRoot(), "tests", "api", "conjur-api.sh");
-        var start = new ProcessStartInfo("bash", [script, Lb, Follower.ApiUrl]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("bash", [script, Lb, cluster.Config.ApiUrl(Follower)]) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["CONJUR_ACCOUNT"] = Account;
         start.Environment["CONJUR_ADMIN_API_KEY"] = cluster.AdminApiKey;
+        start.Environment["CONJUR_CERT_FILE"] = cluster.Config.PublicCaFile();
+        Lb.ShouldStartWith("https://");
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -44,15 +47,15 @@ public sealed class SecretsApiTests(ClusterWithSecrets cluster, ITestOutputHelpe
         process.ExitCode.ShouldBe(0, await stderr);
         (await stdout).ShouldContain("PASS: Conjur API script");
         (await stdout).ShouldContain($"fetch as host/");
-        (await stdout).ShouldContain($"at {Follower.ApiUrl}");
+        (await stdout).ShouldContain($"at {cluster.Config.ApiUrl(Follower)}");
     }
 
     [Fact, Step(Order = 2)]
     public async Task Refusals_AsConjurGivesThem()
     {
         var ct = CancellationToken.None;
-        using var lb = new ConjurClient(Lb);
-        using var follower = new ConjurClient(Follower.ApiUrl);
+        using var lb = new ConjurClient(cluster.Config, Lb);
+        using var follower = new ConjurClient(cluster.Config, cluster.Config.ApiUrl(Follower));
         var admin = await lb.AuthenticateAsync(Account, "admin", cluster.AdminApiKey, ct);
         var keys = await lb.LoadPolicyAsync(admin, Account, "root", """
             - !host reader
@@ -103,7 +106,7 @@ public sealed class SecretsApiTests(ClusterWithSecrets cluster, ITestOutputHelpe
         // A standby answers 503 "not accepting requests" to everything.
         foreach (var standby in cluster.Config.Nodes.Where(n => n.Role == NodeRole.Standby))
         {
-            using var client = new ConjurClient(standby.ApiUrl);
+            using var client = new ConjurClient(cluster.Config, cluster.Config.ApiUrl(standby));
             var refused = await client.SendAsync(HttpMethod.Post, $"authn/{Account}/admin/authenticate", null, cluster.AdminApiKey, ct);
             refused.Status.ShouldBe(503);
             using var doc = JsonDocument.Parse(refused.Body);
@@ -115,7 +118,7 @@ public sealed class SecretsApiTests(ClusterWithSecrets cluster, ITestOutputHelpe
     public async Task WriteToTheFollower_ForwardedToTheMaster_AndVersionsKept()
     {
         var ct = CancellationToken.None;
-        using var follower = new ConjurClient(Follower.ApiUrl);
+        using var follower = new ConjurClient(cluster.Config, cluster.Config.ApiUrl(Follower));
         var admin = await follower.AuthenticateAsync(Account, "admin", cluster.AdminApiKey, ct);
         await follower.LoadPolicyAsync(admin, Account, "root", "- !variable forwarded/key\n", ct);
         for (var i = 1; i <= 22; i++)
@@ -123,7 +126,7 @@ public sealed class SecretsApiTests(ClusterWithSecrets cluster, ITestOutputHelpe
             await follower.SetSecretAsync(admin, Account, "forwarded/key", Encoding.UTF8.GetBytes($"forwarded-{i}"), ct);
         }
 
-        using var lb = new ConjurClient(Lb);
+        using var lb = new ConjurClient(cluster.Config, Lb);
         var latest = await lb.FetchAsync(admin, Account, "forwarded/key", ct);
         Encoding.UTF8.GetString(latest.Value).ShouldBe("forwarded-22");
         Encoding.UTF8.GetString((await lb.FetchAsync(admin, Account, "forwarded/key", ct, version: 3)).Value).ShouldBe("forwarded-3");
@@ -136,7 +139,7 @@ public sealed class SecretsApiTests(ClusterWithSecrets cluster, ITestOutputHelpe
     {
         var ct = CancellationToken.None;
         var value = "zebra-" + Guid.NewGuid().ToString("N");
-        using var lb = new ConjurClient(Lb);
+        using var lb = new ConjurClient(cluster.Config, Lb);
         var admin = await lb.AuthenticateAsync(Account, "admin", cluster.AdminApiKey, ct);
         await lb.LoadPolicyAsync(admin, Account, "root", "- !variable atrest/key\n", ct);
         await lb.SetSecretAsync(admin, Account, "atrest/key", Encoding.UTF8.GetBytes(value), ct);
@@ -190,8 +193,8 @@ public sealed class SecretsApiTests(ClusterWithSecrets cluster, ITestOutputHelpe
     public async Task MasterKilled_FollowerKeepsServing_AndAnAcknowledgedValueReadsBackFromTheNewMaster()
     {
         var ct = CancellationToken.None;
-        using var lb = new ConjurClient(Lb);
-        using var follower = new ConjurClient(Follower.ApiUrl);
+        using var lb = new ConjurClient(cluster.Config, Lb);
+        using var follower = new ConjurClient(cluster.Config, cluster.Config.ApiUrl(Follower));
         var admin = await lb.AuthenticateAsync(Account, "admin", cluster.AdminApiKey, ct);
         var keys = await lb.LoadPolicyAsync(admin, Account, "root", """
             - !host survivor
@@ -214,7 +217,7 @@ public sealed class SecretsApiTests(ClusterWithSecrets cluster, ITestOutputHelpe
         System.Text.Json.JsonElement info = default;
         foreach (var n in cluster.Config.Nodes)
         {
-            if (await ClusterLauncher.InfoAsync(n, ct) is { } i && i.GetProperty("role").GetString() == "master")
+            if (await ClusterLauncher.InfoAsync(cluster.Config, n, ct) is { } i && i.GetProperty("role").GetString() == "master")
             {
                 (master, info) = (n, i);
             }

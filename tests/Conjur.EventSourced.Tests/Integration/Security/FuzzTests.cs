@@ -1,3 +1,4 @@
+using Conjur.EventSourced.Hosting.Tls;
 using System.Text;
 using Conjur.EventSourced.Cli.Secrets;
 using Conjur.EventSourced.Hosting.Processes;
@@ -28,7 +29,7 @@ public sealed class FuzzTests(ClusterForFuzzing cluster, ITestOutputHelper outpu
         var pids = Pids();
         pids.Values.ShouldAllBe(pid => pid != null);
         // Before the run: its failed logins from this address then limit this one for a window.
-        using var master = new ConjurClient(cluster.Master.ApiUrl);
+        using var master = new ConjurClient(cluster.Config, cluster.Config.ApiUrl(cluster.Master));
         var admin = await master.AuthenticateAsync(ClusterWithAccount.Account, "admin", cluster.AdminApiKey, CancellationToken.None);
         var adminSince = System.Diagnostics.Stopwatch.StartNew();
 
@@ -74,7 +75,7 @@ public sealed class FuzzTests(ClusterForFuzzing cluster, ITestOutputHelper outpu
     public async Task ANulInAPathOrAQuery_Refused400_AndTheEventStoreAnswersEveryQueryAfterIt()
     {
         using var http = ApiTokens.Client(cluster.Config, TimeSpan.FromSeconds(10), cluster.Targets.ViewerToken);
-        var api = cluster.Config.ControlPlane.Url;
+        var api = cluster.Config.ControlPlaneUrl;
         var port = cluster.Config.ControlPlane.HttpPort;
         // Kestrel refuses a NUL in an origin-form path itself; in the absolute form it reached the route.
         foreach (var (target, named) in new[] { ("/api/events?type=%00&limit=5", "type"), ($"http://127.0.0.1:{port}/api/nodes/a%00b/events", "path"), ("/api/events?stream=t%0a", "stream") })
@@ -118,10 +119,10 @@ public sealed class FuzzTests(ClusterForFuzzing cluster, ITestOutputHelper outpu
     private async Task TheClusterStillServesAsync(string? adminToken)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        (await http.GetAsync(new Uri($"{cluster.Master.ApiUrl}/health"), cts.Token)).IsSuccessStatusCode.ShouldBeTrue("node1 is still the accepting master");
-        using var master = new ConjurClient(cluster.Master.ApiUrl);
-        using var follower = new ConjurClient(cluster.Follower.ApiUrl);
+        using var http = ClusterHttp.Client(cluster.Config, TimeSpan.FromSeconds(10));
+        (await http.GetAsync(new Uri($"{cluster.Config.ApiUrl(cluster.Master)}/health"), cts.Token)).IsSuccessStatusCode.ShouldBeTrue("node1 is still the accepting master");
+        using var master = new ConjurClient(cluster.Config, cluster.Config.ApiUrl(cluster.Master));
+        using var follower = new ConjurClient(cluster.Config, cluster.Config.ApiUrl(cluster.Follower));
         var admin = adminToken ?? await AdminTokenAsync(master, cts.Token);
         (await master.FetchAsync(admin, ClusterWithAccount.Account, "fuzz-hidden", cts.Token)).Value.ShouldBe(Encoding.UTF8.GetBytes(cluster.HiddenValue));
         (await follower.FetchAsync(admin, ClusterWithAccount.Account, "fuzz-hidden", cts.Token)).Value.ShouldBe(Encoding.UTF8.GetBytes(cluster.HiddenValue));

@@ -48,7 +48,7 @@ public sealed partial class LeastPrivilegeTests
     {
         await InternalListenerAdmitsTheClusterAsync();
         var haproxy = await File.ReadAllTextAsync(cluster.Launcher.LoadBalancer.ConfigPath);
-        haproxy.ShouldContain($"port {cluster.Node("node1").InternalPort} check-ssl verify required");
+        haproxy.ShouldContain($"port {cluster.Node("node1").InternalPort} check-ssl ssl verify required");
         // It routes to the master, so its checks there pass with its own certificate.
         (await cluster.ScalarAsync(cluster.LoadBalancerConnectionString(), "SELECT NOT pg_is_in_recovery()")).ShouldBe(true);
     }

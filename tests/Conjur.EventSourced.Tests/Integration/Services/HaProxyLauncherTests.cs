@@ -167,5 +167,5 @@ public sealed class HaProxyLauncherTests(ITestOutputHelper output) : IAsyncLifet
     }
 
     private async Task<string> ThroughLoadBalancerAsync(CancellationToken ct) =>
-        await _http.GetStringAsync(new Uri($"{_config.LoadBalancer.Url}/whoami"), ct);
+        await _http.GetStringAsync(new Uri($"{_config.LoadBalancerUrl}/whoami"), ct);
 }

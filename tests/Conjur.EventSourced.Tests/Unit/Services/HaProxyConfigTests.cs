@@ -13,7 +13,9 @@ public sealed class HaProxyConfigTests
         ("node3", NodeRole.Standby, false),
         ("node4", NodeRole.Follower, false),
         ("node5", NodeRole.Standby, true),
-    ]);
+    ]) with { Tls = new TlsConfig() };
+
+    private static readonly ClusterConfig Plain = Cluster with { Tls = new TlsConfig { Enabled = false } };
 
     private static readonly string Text = HaProxyConfig.Render(Cluster);
 
@@ -35,7 +37,7 @@ public sealed class HaProxyConfigTests
 
         var check = HaProxyConfig.Check(Cluster with { Tls = new TlsConfig() }, node);
 
-        check.ShouldBe($"port {node.InternalPort} check-ssl verify required ca-file {Cluster.LoadBalancer().CaFile} crt {Cluster.LoadBalancerPemFile()}");
+        check.ShouldBe($"port {node.InternalPort} check-ssl ssl verify required ca-file {Cluster.LoadBalancer().CaFile} crt {Cluster.LoadBalancerPemFile()} no-ssl-reuse");
         HaProxyConfig.Check(Cluster with { Tls = new TlsConfig { Enabled = false } }, node).ShouldBe($"port {node.HttpPort}");
     }
 
@@ -47,13 +49,38 @@ public sealed class HaProxyConfigTests
     }
 
     [Fact]
-    public void Frontends_BindTheLoadBalancerPortsOnItsHost()
+    public void WithTls_ClientFacingFronts_AnswerHttpsAlone_WithHaproxysCertificate()
     {
         var lb = Cluster.LoadBalancer;
-        Text.ShouldContain($"bind 127.0.0.1:{lb.HttpPort}\n");
+        var tls = $" ssl crt {Cluster.LoadBalancerPemFile()} ssl-min-ver TLSv1.2\n";
+        Text.ShouldContain($"bind 127.0.0.1:{lb.HttpPort}{tls}");
+        Text.ShouldContain($"bind 127.0.0.1:{lb.StatsPort}{tls}");
+        // Postgres speaks its own TLS (verify-full to the node behind): passed through, never opened here.
         Text.ShouldContain($"bind 127.0.0.1:{lb.PostgresPort}\n");
-        Text.ShouldContain($"bind 127.0.0.1:{lb.StatsPort}\n");
         Text.ShouldContain("stats uri /stats");
+    }
+
+    [Fact]
+    public void WithoutTls_FrontsBindInPlainText_AndThereIsNoInternalFront()
+    {
+        var text = HaProxyConfig.Render(Plain);
+        text.ShouldContain($"bind 127.0.0.1:{Plain.LoadBalancer.HttpPort}\n");
+        text.ShouldNotContain(" ssl ");
+        text.ShouldNotContain("conjur_internal");
+    }
+
+    [Fact]
+    public void WithTls_TheInternalFront_PassesTcpThroughToTheMastersMutualTlsListener()
+    {
+        Section("frontend conjur_internal").ShouldContain($"bind 127.0.0.1:{Cluster.LoadBalancer.InternalPort}\n");
+        var backend = Section("backend master_internal");
+        backend.ShouldContain("mode tcp");
+        backend.ShouldNotContain("ssl");
+        foreach (var id in new[] { "node1", "node2", "node3" })
+        {
+            backend.ShouldContain($"server {id} 127.0.0.1:{Cluster.Node(id).InternalPort} track master_http/{id} on-marked-down shutdown-sessions");
+        }
+        backend.ShouldNotContain("node4");
     }
 
     [Fact]

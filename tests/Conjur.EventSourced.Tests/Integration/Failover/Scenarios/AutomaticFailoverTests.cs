@@ -52,7 +52,7 @@ public sealed class MasterPostgresKilledTests(ClusterForPostgresCrash cluster, I
 
         // Its agent lives: removed from the members, it says it is fenced.
         await Wait.ForAsync($"{result.OldMaster} to report itself fenced", async c =>
-                (await ClusterLauncher.HealthAsync(cluster.Node(result.OldMaster), c)).Body?.GetProperty("ha").GetProperty("fenced").GetBoolean() == true,
+                (await ClusterLauncher.HealthAsync(cluster.Config, cluster.Node(result.OldMaster), c)).Body?.GetProperty("ha").GetProperty("fenced").GetBoolean() == true,
             TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
         (await EtcdViewAsync(cluster)).Member(result.OldMaster).ShouldBeNull();
 
@@ -65,7 +65,7 @@ public sealed class MasterPostgresKilledTests(ClusterForPostgresCrash cluster, I
         }
         await Wait.ForAsync($"{result.OldMaster} to stream from {result.NewMaster} as a standby", async c =>
             {
-                var health = await ClusterLauncher.HealthAsync(cluster.Node(result.OldMaster), c);
+                var health = await ClusterLauncher.HealthAsync(cluster.Config, cluster.Node(result.OldMaster), c);
                 return health.Role == "standby" && health.Healthy;
             },
             TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
@@ -97,8 +97,8 @@ public sealed class MasterAgentFrozenTests(ClusterForFrozenAgent cluster, ITestO
 
         // The drill woke the agent (SIGCONT): it finds itself removed and stops its Postgres.
         await Wait.ForAsync($"{result.OldMaster} to report itself fenced", async c =>
-                (await ClusterLauncher.HealthAsync(cluster.Node(result.OldMaster), c)).Body?.GetProperty("ha").GetProperty("fenced").GetBoolean() == true,
+                (await ClusterLauncher.HealthAsync(cluster.Config, cluster.Node(result.OldMaster), c)).Body?.GetProperty("ha").GetProperty("fenced").GetBoolean() == true,
             TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(200));
-        (await ClusterLauncher.HealthAsync(cluster.Node(result.OldMaster), CancellationToken.None)).StatusCode.ShouldBe(503);
+        (await ClusterLauncher.HealthAsync(cluster.Config, cluster.Node(result.OldMaster), CancellationToken.None)).StatusCode.ShouldBe(503);
     }
 }

@@ -12,7 +12,7 @@ public static class BlockedFailover
 {
     public static async Task<int> KillMasterPostgresAsync(RunningCluster cluster, string master)
     {
-        var info = await ClusterLauncher.InfoAsync(cluster.Node(master), CancellationToken.None);
+        var info = await ClusterLauncher.InfoAsync(cluster.Config, cluster.Node(master), CancellationToken.None);
         var pid = info!.Value.GetProperty("postgresPid").GetInt32();
         Daemon.Kill(pid);
         return pid;
@@ -33,7 +33,7 @@ public static class BlockedFailover
 
         // The master's agent restarts its Postgres after the restart delay and leads again: same node, nothing promoted.
         await Wait.ForAsync($"{master} to lead again", async c =>
-            await LeaderAsync(cluster) == master && (await ClusterLauncher.HealthAsync(cluster.Node(master), c)).StatusCode == 200,
+            await LeaderAsync(cluster) == master && (await ClusterLauncher.HealthAsync(cluster.Config, cluster.Node(master), c)).StatusCode == 200,
             TimeSpan.FromSeconds(40), TimeSpan.FromMilliseconds(200));
         (await FailoversAsync(cluster)).ShouldBeEmpty();
         (await EtcdViewAsync(cluster)).PromotionLockHolder.ShouldBeNull();
@@ -60,7 +60,7 @@ public sealed class OneStandbyStoppedTests(ClusterWithOneStandbyStopped cluster,
 
         // The stopped standby comes back: still nothing is promoted, the master stays.
         await cluster.Launcher.StartAgentAsync(cluster.Node(potential));
-        await Wait.ForAsync($"{potential} to stream again", async c => (await ClusterLauncher.HealthAsync(cluster.Node(potential), c)).Healthy,
+        await Wait.ForAsync($"{potential} to stream again", async c => (await ClusterLauncher.HealthAsync(cluster.Config, cluster.Node(potential), c)).Healthy,
             TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(250));
         (await LeaderAsync(cluster)).ShouldBe(master);
         (await FailoversAsync(cluster)).ShouldBeEmpty();
@@ -83,9 +83,9 @@ public sealed class SyncStandbyDownTests(ClusterLosingItsSyncStandby cluster, IT
         var named = DateTimeOffset.UtcNow;
         var other = cluster.Config.FailoverStandbys.Select(n => n.Id).Single(id => id != master && id != sync);
         await Wait.ForAsync($"{other} to run a cycle since", async c =>
-                (await ClusterLauncher.HealthAsync(cluster.Node(other), c)).Body?.GetProperty("ha").GetProperty("updated_at").GetDateTimeOffset() > named,
+                (await ClusterLauncher.HealthAsync(cluster.Config, cluster.Node(other), c)).Body?.GetProperty("ha").GetProperty("updated_at").GetDateTimeOffset() > named,
             TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
-        var syncInfo = (await ClusterLauncher.InfoAsync(cluster.Node(sync), CancellationToken.None))!.Value;
+        var syncInfo = (await ClusterLauncher.InfoAsync(cluster.Config, cluster.Node(sync), CancellationToken.None))!.Value;
 
         // The synchronous standby's node dies (agent and Postgres) as the master's Postgres crashes.
         Daemon.Kill(syncInfo.GetProperty("agentPid").GetInt32());

@@ -163,5 +163,5 @@ public static class FailoverScenario
     }
 
     public static async Task<string> HealthMessageAsync(RunningCluster cluster, string node) =>
-        (await ClusterLauncher.HealthAsync(cluster.Node(node), CancellationToken.None)).Body?.GetRawText() ?? "";
+        (await ClusterLauncher.HealthAsync(cluster.Config, cluster.Node(node), CancellationToken.None)).Body?.GetRawText() ?? "";
 }

@@ -28,7 +28,7 @@ public sealed class SwitchoverTests(ClusterForSwitchover cluster, ITestOutputHel
 
         await Wait.ForAsync($"{result.OldMaster} to stream from {target} as a standby", async c =>
             {
-                var health = await ClusterLauncher.HealthAsync(cluster.Node(result.OldMaster), c);
+                var health = await ClusterLauncher.HealthAsync(cluster.Config, cluster.Node(result.OldMaster), c);
                 return health.Role == "standby" && health.Healthy;
             },
             TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250));

@@ -23,7 +23,7 @@ public sealed class SyncStandbyBehindTests(ClusterForSyncStandbyBehind cluster, 
         var (sync, potential) = await FailoverStandbysAsync(cluster);
         await StandbysCaughtUpAsync(cluster, master);
         await cluster.ExecuteAsync(cluster.NodeConnectionString(master), "CREATE TABLE IF NOT EXISTS behind (id int PRIMARY KEY)");
-        var info = (await ClusterLauncher.InfoAsync(cluster.Node(master), CancellationToken.None))!.Value;
+        var info = (await ClusterLauncher.InfoAsync(cluster.Config, cluster.Node(master), CancellationToken.None))!.Value;
         var agentPid = info.GetProperty("agentPid").GetInt32();
         var postgresPid = info.GetProperty("postgresPid").GetInt32();
 
@@ -46,7 +46,7 @@ public sealed class SyncStandbyBehindTests(ClusterForSyncStandbyBehind cluster, 
             output.WriteLine($"{sync} detached; 10 commits acknowledged by {potential} alone; {master}'s Postgres killed");
 
             await ExplainingFailureAsync(cluster, output, () => Wait.ForAsync($"{sync} to be promoted", async c =>
-                    await LeaderAsync(cluster) == sync && (await ClusterLauncher.HealthAsync(cluster.Node(sync), c)).StatusCode == 200,
+                    await LeaderAsync(cluster) == sync && (await ClusterLauncher.HealthAsync(cluster.Config, cluster.Node(sync), c)).StatusCode == 200,
                 TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100)));
         }
         finally

@@ -27,7 +27,7 @@ public sealed class WinnerKilledTests(ClusterForWinnerDeath cluster, ITestOutput
         string? winner = null;
         await Wait.ForAsync("a standby to win the promotion lock", async _ => (winner = (await EtcdViewAsync(cluster)).PromotionLockHolder) is not null,
             TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(20));
-        var info = (await ClusterLauncher.InfoAsync(cluster.Node(winner!), CancellationToken.None))!.Value;
+        var info = (await ClusterLauncher.InfoAsync(cluster.Config, cluster.Node(winner!), CancellationToken.None))!.Value;
         Daemon.Kill(info.GetProperty("agentPid").GetInt32());
         Daemon.Kill(info.GetProperty("postgresPid").GetInt32());
         output.WriteLine($"killed the lock winner {winner}");
@@ -35,7 +35,7 @@ public sealed class WinnerKilledTests(ClusterForWinnerDeath cluster, ITestOutput
         await cluster.Launcher.StartControlPlaneAsync();
         var next = cluster.Config.FailoverStandbys.Select(n => n.Id).Single(id => id != winner && id != master);
         await ExplainingFailureAsync(cluster, output, () => Wait.ForAsync($"{next} to be promoted", async c =>
-                await LeaderAsync(cluster) == next && (await ClusterLauncher.HealthAsync(cluster.Node(next), c)).StatusCode == 200,
+                await LeaderAsync(cluster) == next && (await ClusterLauncher.HealthAsync(cluster.Config, cluster.Node(next), c)).StatusCode == 200,
             TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200)));
 
         // The next standby may have promoted itself before the restarted control plane read its queue: wait for the saga.
