@@ -49,10 +49,11 @@ builder.WebHost.UseUrls(config.ControlPlaneUrl);
 if (config.Tls.Enabled)
 {
     // The operator API and the dashboard answer HTTPS alone, with the control plane's certificate of the cluster CA.
-    var certificate = TlsClient.LoadWithKey(config.ControlPlane());
+    // Reloaded after 'cluster certs rotate --all': the next handshake presents the new one, nothing restarts.
+    var certificate = new ReloadingCertificate(config.ControlPlane(), message => Console.Out.WriteLine($"controlplane: {message}"));
     builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(https =>
     {
-        https.ServerCertificate = certificate;
+        https.ServerCertificateSelector = (_, _) => certificate.Current;
         https.SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13;
     }));
 }

@@ -53,12 +53,16 @@ catch (ConfigurationException e)
 
 // The launcher starts agents from '/': look for appsettings.json beside the binary, not in the working folder.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.WebHost.ListenAsANode(config, node);
+// One reloading copy of its certificate for its listeners and its calls on the master: a rotation needs no restart.
+var agentCertificates = AgentCertificates.For(config, node, message => Console.Out.WriteLine($"node agent: {message}"));
+builder.WebHost.ListenAsANode(config, node, agentCertificates);
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
 
 builder.Services.AddSingleton(config);
 builder.Services.AddSingleton(node);
+builder.Services.AddSingleton(agentCertificates);
+builder.Services.AddHostedService<PostgresCertificateReload>();
 builder.Services.AddSingleton(new ClusterKeys(config));
 builder.Services.AddSingleton(_ => EtcdSession.For(config, config.Agent(node), config.EtcdNodeCredentials(node.Id)));
 builder.Services.AddSingleton(new NodeState(new NodeSnapshot { NodeId = node.Id, Role = node.Role.ToString().ToLowerInvariant(), Async = node.Async }));

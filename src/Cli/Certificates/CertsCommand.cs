@@ -40,7 +40,32 @@ public static class CertsCommand
             return Task.FromResult(rows.All(r => r.State is "ok" or "expiring") ? 0 : 1);
         }));
         cmd.Subcommands.Add(list);
+        cmd.Subcommands.Add(Rotate());
         return cmd;
+    }
+
+    /// <summary>
+    /// <c>cluster certs rotate NODE | --all</c>: new keys and certificates for a node's agent and Postgres (with
+    /// <c>--all</c>, every node's and the control plane's), picked up by the running parts without a restart.
+    /// </summary>
+    private static Command Rotate()
+    {
+        var node = new Argument<string?>("node") { Description = "The node whose agent and Postgres certificates to replace", Arity = ArgumentArity.ZeroOrOne };
+        var all = new Option<bool>("--all") { Description = "Every node's agent and Postgres certificates and the control plane's" };
+        var rotate = new Command("rotate", "Issue new certificates from the cluster CA; the running parts take them at their next handshake (no failover, no restart)") { node, all };
+        rotate.SetAction(async (parse, ct) => await Program.Guarded(async () =>
+        {
+            var config = ClusterConfig.Load(Path.Combine(Program.StateDir(parse), "cluster.json"));
+            if (!config.Tls.Enabled)
+            {
+                throw new ConfigurationException("this cluster runs with TLS off (tls.enabled is false in cluster.json): it has no certificates");
+            }
+            var specs = CertificateRotation.Specs(config, parse.GetValue(node), parse.GetValue(all));
+            await new CertificateIssuer(config, Console.WriteLine).RotateAsync(specs, ct);
+            Console.WriteLine($"the parts present the new certificates at their next handshake (agents within a second, Postgres within {CertificateRotation.PickupSeconds} s); 'cluster certs list' shows the new expiry");
+            return 0;
+        }));
+        return rotate;
     }
 
     /// <summary>The CA first, then each part as <see cref="ClusterCertificates.All"/> orders them.</summary>

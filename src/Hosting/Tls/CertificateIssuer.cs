@@ -39,6 +39,23 @@ public sealed class CertificateIssuer(ClusterConfig config, Action<string>? prog
         }
     }
 
+    /// <summary>
+    /// Issues <paramref name="specs"/> again from the CA: a new key and certificate each, written key first, then the
+    /// certificate, each file replaced atomically. Parts pick them up at their next handshake (<see cref="ReloadingCertificate"/>);
+    /// the previous certificates stay valid until they expire, so a connection that still presents one is not refused.
+    /// </summary>
+    public async Task RotateAsync(IReadOnlyList<CertificateSpec> specs, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        using var ca = LoadOrCreateCa();
+        var bundle = CaBundle();
+        foreach (var spec in specs)
+        {
+            await IssueAsync(ca, spec, bundle, ct);
+            progress?.Invoke($"issued a new certificate for {spec.Name} (valid {config.Tls.CertificateDays} days)");
+        }
+    }
+
     private async Task IssueAsync(X509Certificate2 ca, CertificateSpec spec, string bundle, CancellationToken ct)
     {
         if (!ca.HasPrivateKey)

@@ -17,6 +17,20 @@ public static class TlsClient
         return handler;
     }
 
+    /// <summary>As above, presenting whatever certificate <paramref name="identity"/> holds at each handshake: a rotation needs no new handler.</summary>
+    public static SocketsHttpHandler Configure(SocketsHttpHandler handler, ReloadingCertificate identity)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(identity);
+        handler.SslOptions = new SslClientAuthenticationOptions
+        {
+            LocalCertificateSelectionCallback = (_, _, _, _, _) => identity.Current,
+            CertificateChainPolicy = TrustOnly(identity.Spec.CaFile),
+            EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+        };
+        return handler;
+    }
+
     public static SslClientAuthenticationOptions Options(CertificateSpec identity) => new()
     {
         ClientCertificates = [LoadWithKey(identity)],

@@ -22,7 +22,7 @@ namespace Conjur.EventSourced.NodeAgent.Audit;
 /// credential (401, 403) is never a reason to set anything aside: it is retried until someone fixes the keys.
 /// </para>
 /// </summary>
-public sealed class AuditShipper(ClusterConfig config, NodeConfig node, AuditSpool spool, IPeerAuthentication peers, AuditMetrics metrics,
+public sealed class AuditShipper(ClusterConfig config, NodeConfig node, AgentCertificates certificates, AuditSpool spool, IPeerAuthentication peers, AuditMetrics metrics,
     ILogger<AuditShipper> log) : BackgroundService
 {
     public const int BatchSize = 500;
@@ -36,7 +36,7 @@ public sealed class AuditShipper(ClusterConfig config, NodeConfig node, AuditSpo
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly HttpClient _http = new(NodeToMaster.Handler(config, node)) { Timeout = AttemptTimeout };
+    private readonly HttpClient _http = new(NodeToMaster.Handler(config, certificates)) { Timeout = AttemptTimeout };
 
     public Uri Target => new($"{config.MasterUrlForNodes}/audit/records");
 

@@ -128,6 +128,12 @@ public sealed class PostgresSupervisor(ClusterConfig config, NodeConfig node, IL
     public async Task ApplyAsync(IReadOnlyDictionary<string, string> settings, CancellationToken ct)
     {
         await PostgresTools.WriteManagedConfAsync(DataDir, settings, ct);
+        await ReloadAsync(ct);
+    }
+
+    /// <summary>Reloads the running server's configuration files, its TLS certificate and key among them.</summary>
+    public async Task ReloadAsync(CancellationToken ct)
+    {
         await using var conn = new NpgsqlConnection(LocalAdmin(2));
         await conn.OpenAsync(ct);
         await using var cmd = new NpgsqlCommand("SELECT pg_reload_conf()", conn);

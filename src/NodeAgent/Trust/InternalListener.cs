@@ -16,28 +16,27 @@ namespace Conjur.EventSourced.NodeAgent.Trust;
 /// </summary>
 public static class InternalListener
 {
-    public static void ListenAsANode(this IWebHostBuilder web, ClusterConfig config, NodeConfig node)
+    public static void ListenAsANode(this IWebHostBuilder web, ClusterConfig config, NodeConfig node, AgentCertificates certificates)
     {
-        if (!config.Tls.Enabled)
+        if (certificates.Agent is not { } certificate)
         {
             web.UseUrls(config.ApiUrl(node));
             return;
         }
-        var spec = config.Agent(node);
-        var certificate = TlsClient.LoadWithKey(spec);
+        var spec = certificate.Spec;
         var trust = TlsClient.TrustOnly(spec.CaFile);
         trust.ApplicationPolicy.Add(new Oid(CertificateAuthority.ClientAuthentication));
         web.ConfigureKestrel(kestrel =>
         {
             Bind(kestrel, node.Host, node.HttpPort, listen => listen.UseHttps(https =>
             {
-                https.ServerCertificate = certificate;
+                https.ServerCertificateSelector = (_, _) => certificate.Current;
                 https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
                 https.ClientCertificateMode = ClientCertificateMode.NoCertificate;
             }));
             Bind(kestrel, node.Host, node.InternalPort, listen => listen.UseHttps(https =>
             {
-                https.ServerCertificate = certificate;
+                https.ServerCertificateSelector = (_, _) => certificate.Current;
                 https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
                 https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
                 https.ClientCertificateValidation = (presented, _, _) => TlsClient.ChainsTo(presented, trust);

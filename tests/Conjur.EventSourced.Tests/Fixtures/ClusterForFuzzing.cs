@@ -1,3 +1,4 @@
+using Conjur.EventSourced.Hosting.Tls;
 using System.Text;
 using Conjur.EventSourced.Cli.Secrets;
 using Conjur.EventSourced.Hosting.Processes;
@@ -57,6 +58,7 @@ public sealed class ClusterForFuzzing(IMessageSink sink)
             TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200), cts.Token);
         Targets = new FuzzTargets
         {
+            CaFile = Config.Tls.Enabled ? Config.PublicCaFile() : null,
             Account = Account,
             FuzzerLogin = "host/fuzzer",
             FuzzerApiKey = apiKey,

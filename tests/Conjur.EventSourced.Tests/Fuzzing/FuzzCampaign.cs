@@ -54,7 +54,7 @@ public static class FuzzCampaign
         await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (item, _) =>
         {
             var request = FuzzRequest.Make(item.Route, targets, item.Port, item.Seed);
-            var outcome = await RawHttp.SendAsync(request.Port, request.Bytes, request.ShutDownEarly, timeout);
+            var outcome = await RawHttp.SendAsync(request.Port, request.Bytes, request.ShutDownEarly, timeout, targets.CaFile);
             report.Counts.AddOrUpdate((item.Route.Kind, outcome.Kind), 1, (_, n) => n + 1);
             InterlockedMax(ref slowest, outcome.Took.Ticks);
             if (Problem(request, outcome, forbidden) is { } problem && report.Failures.Count < 200)

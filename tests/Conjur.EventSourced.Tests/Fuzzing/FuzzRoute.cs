@@ -22,6 +22,8 @@ public sealed record FuzzTargets
     public required IReadOnlyList<string> NodeIds { get; init; }
     public required string FollowerId { get; init; }
     public required byte[] FollowerSigningKey { get; init; }
+    /// <summary>The cluster CA's certificate when the routes answer HTTPS only; null in plain text.</summary>
+    public string? CaFile { get; init; }
     public required long MaxSecretBytes { get; init; }
 }
 

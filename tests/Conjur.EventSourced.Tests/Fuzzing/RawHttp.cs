@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Text;
+using Conjur.EventSourced.Hosting.Tls;
 
 namespace Conjur.EventSourced.Tests.Fuzzing;
 
@@ -22,7 +25,8 @@ public static class RawHttp
     private const int MaxResponseBytes = 16 << 20;
 
     /// <param name="shutDownEarly">Half-close after the bytes are written: a body shorter than its Content-Length then ends there.</param>
-    public static async Task<RawOutcome> SendAsync(int port, byte[] request, bool shutDownEarly, TimeSpan timeout)
+    /// <param name="caFile">Speak TLS first, trusting this CA alone (the cluster's client ports answer HTTPS only); null for plain text.</param>
+    public static async Task<RawOutcome> SendAsync(int port, byte[] request, bool shutDownEarly, TimeSpan timeout, string? caFile = null)
     {
         var clock = Stopwatch.StartNew();
         using var cts = new CancellationTokenSource(timeout);
@@ -31,15 +35,17 @@ public static class RawHttp
         try
         {
             await socket.ConnectAsync("127.0.0.1", port, cts.Token);
+            await using var stream = await OpenAsync(socket, caFile, cts.Token);
             try
             {
-                await socket.SendAsync(request, SocketFlags.None, cts.Token);
+                await stream.WriteAsync(request, cts.Token);
+                await stream.FlushAsync(cts.Token);
                 if (shutDownEarly)
                 {
                     socket.Shutdown(SocketShutdown.Send);
                 }
             }
-            catch (SocketException)
+            catch (IOException)
             {
                 // The server may answer and close before it has read everything (an oversized body): read its answer.
             }
@@ -49,9 +55,9 @@ public static class RawHttp
                 int n;
                 try
                 {
-                    n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+                    n = await stream.ReadAsync(buffer, cts.Token);
                 }
-                catch (SocketException)
+                catch (IOException)
                 {
                     break;
                 }
@@ -70,7 +76,28 @@ public static class RawHttp
         {
             return Parse(received.ToArray(), clock.Elapsed, timedOut: !IsEventStreamHead(received));
         }
+        catch (Exception e) when (e is AuthenticationException or IOException or SocketException)
+        {
+            // The connection or the TLS handshake failed: the server gave no answer.
+            return Parse(received.ToArray(), clock.Elapsed, timedOut: false);
+        }
         return Parse(received.ToArray(), clock.Elapsed, timedOut: false);
+    }
+
+    private static async Task<Stream> OpenAsync(Socket socket, string? caFile, CancellationToken ct)
+    {
+        var net = new NetworkStream(socket, ownsSocket: false);
+        if (caFile is null)
+        {
+            return net;
+        }
+        var tls = new SslStream(net, leaveInnerStreamOpen: false);
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "127.0.0.1",
+            CertificateChainPolicy = TlsClient.TrustOnly(caFile),
+        }, ct);
+        return tls;
     }
 
     /// <summary>A request's bytes: the request line as given (nothing escaped), then headers, then the body.</summary>

@@ -12,10 +12,10 @@ namespace Conjur.EventSourced.NodeAgent.Secrets.Api;
 /// since the load balancer drops and overwrites every forwarding header a client could also have sent.
 /// The answer, whatever it is, goes back unchanged.
 /// </summary>
-public sealed class WriteForwarder(ClusterConfig config, NodeConfig node, IOptions<SecretsLimits> limits, IPeerAuthentication peers, ILogger<WriteForwarder> log) : IDisposable
+public sealed class WriteForwarder(ClusterConfig config, AgentCertificates certificates, IOptions<SecretsLimits> limits, IPeerAuthentication peers, ILogger<WriteForwarder> log) : IDisposable
 {
     private static readonly string[] Copied = ["Authorization", "Content-Type", "Accept", "Accept-Encoding", ClusterSecrets.BootstrapHeader, "User-Agent"];
-    private readonly HttpClient _http = new(NodeToMaster.Handler(config, node))
+    private readonly HttpClient _http = new(NodeToMaster.Handler(config, certificates))
     {
         BaseAddress = new Uri(config.MasterUrlForNodes),
         Timeout = TimeSpan.FromSeconds(30),

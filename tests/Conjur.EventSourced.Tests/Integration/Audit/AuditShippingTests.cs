@@ -148,8 +148,8 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
     {
         var batch = Batch("dupcheck", Record(1), Record(2), Record(3));
 
-        var first = await ShipAsync(cluster.Config.LoadBalancerUrl, batch);
-        var again = await ShipAsync(cluster.Config.LoadBalancerUrl, batch);
+        var first = await ShipAsync(cluster.Config.MasterUrlForNodes, batch);
+        var again = await ShipAsync(cluster.Config.MasterUrlForNodes, batch);
 
         first.StatusCode.ShouldBe(HttpStatusCode.OK, await first.Content.ReadAsStringAsync());
         again.StatusCode.ShouldBe(HttpStatusCode.OK, await again.Content.ReadAsStringAsync());
@@ -165,11 +165,11 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
     [Fact]
     public async Task MalformedBatch_Answers400_SaysWhy_StoresNothing_AndEchoesNoValue()
     {
-        var notJson = await PostRawAsync(cluster.Config.LoadBalancerUrl, "{\"origin\": \"malformed\", \"records\": [" + Canary, "malformed");
+        var notJson = await PostRawAsync(cluster.Config.MasterUrlForNodes, "{\"origin\": \"malformed\", \"records\": [" + Canary, "malformed");
         var repeated = Record(1);
         repeated["message"] = null;
         repeated["user"] = Canary;
-        var badRecord = await ShipAsync(cluster.Config.LoadBalancerUrl, Batch("malformed", Record(1), repeated));
+        var badRecord = await ShipAsync(cluster.Config.MasterUrlForNodes, Batch("malformed", Record(1), repeated));
 
         notJson.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await notJson.Content.ReadAsStringAsync()).ShouldSatisfyAllConditions(
@@ -187,7 +187,7 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
     [Fact]
     public async Task BatchNotSignedWithItsOriginsKey_Answers401_StoresNothing()
     {
-        var response = await ShipAsync(cluster.Config.LoadBalancerUrl, Batch("intruder", Record(1)), key: RandomNumberGenerator.GetBytes(NodeKeys.KeyBytes));
+        var response = await ShipAsync(cluster.Config.MasterUrlForNodes, Batch("intruder", Record(1)), key: RandomNumberGenerator.GetBytes(NodeKeys.KeyBytes));
 
         response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         (await StoredAsync("intruder", 0)).Count.ShouldBe(0);
@@ -256,7 +256,7 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
         SendAsync(baseUrl, Encoding.UTF8.GetBytes(body), origin, null);
 
     /// <summary>
-    /// As an agent ships: signed with the key of the batch's origin, unless told otherwise. The test's origins are not
+    /// As an agent ships: signed with the key of the batch's origin, unless told otherwise, and sent with its certificate. The test's origins are not
     /// nodes of the layout (so they never meet a real node's sequence numbers): their keys come from the root, which
     /// the operator's <c>cluster up</c> holds, as a node removed from the layout would still have its own.
     /// </summary>
@@ -268,6 +268,9 @@ public sealed class AuditShippingTests(MasterWithFollowerForAudit cluster, ITest
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{baseUrl}/audit/records")) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         request.Headers.TryAddWithoutValidation("Authorization", $"{NodeSignature.Scheme} {NodeSignature.Header(origin, ts, sig)}");
-        return await _http.SendAsync(request);
+        // Under TLS over mutual TLS, with an agent certificate of the origin, as its agent would send it.
+        using var certificate = new AgentCertificate(cluster.Config, origin);
+        using var http = certificate.Client(TimeSpan.FromSeconds(30));
+        return await http.SendAsync(request);
     }
 }

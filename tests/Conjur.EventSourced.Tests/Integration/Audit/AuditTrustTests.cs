@@ -114,7 +114,7 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
 
         // The master's own credential is the strongest an attacker could steal from another node.
         using var asMaster = await ShipAsync(Batch("node2", next), signedAs: "node1", key: NodeKey("node1"));
-        using var claimingToBe = await ShipAsync(Batch("node2", next), signedAs: "node2", key: NodeKey("node1"));
+        using var claimingToBe = await ShipAsync(Batch("node2", next), signedAs: "node2", key: NodeKey("node1"), certificateOf: "node1");
         asMaster.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         claimingToBe.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
 
@@ -314,18 +314,22 @@ public sealed class AuditTrustTests(MasterWithFollowerUnderAttack cluster, ITest
 
     /// <summary>
     /// Signs as docs/audit.md says an agent does: <c>Authorization: Conjur-Node node=ID,ts=UNIX,sig=BASE64</c>, the HMAC-SHA256
-    /// with the node's key of "conjur-audit-batch-v1\n{ts}\n{node}\n{hex sha256 of the body}".
+    /// with the node's key of "conjur-audit-batch-v1\n{ts}\n{node}\n{hex sha256 of the body}". Sent as a node would,
+    /// through the load balancer's internal front with the agent certificate of <paramref name="certificateOf"/> (by
+    /// default the signer): the attacker here holds a whole node, key and certificate.
     /// </summary>
-    private async Task<HttpResponseMessage> ShipAsync(object batch, string signedAs, byte[] key)
+    private async Task<HttpResponseMessage> ShipAsync(object batch, string signedAs, byte[] key, string? certificateOf = null)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(batch, new JsonSerializerOptions(JsonSerializerDefaults.Web));
         var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var canonical = $"conjur-audit-batch-v1\n{ts}\n{signedAs}\n{Convert.ToHexStringLower(SHA256.HashData(body))}";
         var sig = Convert.ToBase64String(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(canonical)));
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{Lb}/audit/records")) { Content = new ByteArrayContent(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{cluster.Config.MasterUrlForNodes}/audit/records")) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.TryAddWithoutValidation("Authorization", $"Conjur-Node node={signedAs},ts={ts},sig={sig}");
-        return await _http.SendAsync(request);
+        using var certificate = new AgentCertificate(cluster.Config, certificateOf ?? signedAs);
+        using var http = certificate.Client(TimeSpan.FromSeconds(30));
+        return await http.SendAsync(request);
     }
 
     /// <summary>What every agent sent before: the cluster-wide key in a header.</summary>

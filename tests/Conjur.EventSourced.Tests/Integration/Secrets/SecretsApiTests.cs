@@ -1,10 +1,10 @@
-using Conjur.EventSourced.Hosting.Tls;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Conjur.EventSourced.Cli.Secrets;
 using Conjur.EventSourced.Hosting.Cluster;
 using Conjur.EventSourced.Hosting.Processes;
+using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 using Conjur.EventSourced.Tests.Fixtures;
 using Npgsql;
@@ -19,7 +19,7 @@ namespace Conjur.EventSourced.Tests.Integration.Secrets;
 /// </summary>
 [Collection("clusters")]
 [TestCaseOrderer(StepOrderer.Name, StepOrderer.Assembly)]
-public sealed class SecretsApiTests(ClusterWithSecrets cluster, ITestOutputHelper output) : IClassFixture<ClusterWithSecrets>
+public sealed partial class SecretsApiTests(ClusterWithSecrets cluster, ITestOutputHelper output) : IClassFixture<ClusterWithSecrets>
 {
     private const string Account = ClusterWithSecrets.Account;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
@@ -189,7 +189,7 @@ public sealed class SecretsApiTests(ClusterWithSecrets cluster, ITestOutputHelpe
         scanned.ShouldBeGreaterThan(100);
     }
 
-    [Fact, Step(Order = 5)]
+    [Fact, Step(Order = 7)]
     public async Task MasterKilled_FollowerKeepsServing_AndAnAcknowledgedValueReadsBackFromTheNewMaster()
     {
         var ct = CancellationToken.None;

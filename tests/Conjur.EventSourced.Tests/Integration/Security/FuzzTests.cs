@@ -63,7 +63,7 @@ public sealed class FuzzTests(ClusterForFuzzing cluster, ITestOutputHelper outpu
             {
                 var head = RawHttp.Build("POST", path, [("Host", $"127.0.0.1:{node.HttpPort}"), ("Authorization", path.StartsWith("/audit", StringComparison.Ordinal)
                     ? "Conjur-Node node=node2,ts=1,sig=AAAA" : $"Token token=\"{cluster.Targets.FuzzerToken}\""), ("Transfer-Encoding", "chunked")], body: null);
-                var outcome = await RawHttp.SendAsync(node.HttpPort, [.. head, .. Encoding.Latin1.GetBytes(chunks)], halfClose, TimeSpan.FromSeconds(20));
+                var outcome = await RawHttp.SendAsync(node.HttpPort, [.. head, .. Encoding.Latin1.GetBytes(chunks)], halfClose, TimeSpan.FromSeconds(20), cluster.Targets.CaFile);
                 // The audit route refuses an unsigned batch before reading it; a follower refuses batches (503) before reading too.
                 // A client that half-closes mid-body has gone: the server may close without an answer, never answer 500.
                 (outcome.Status is >= 400 and < 500 or 503 || (outcome.Status is null && !outcome.TimedOut && halfClose)).ShouldBeTrue($"{node.Id} {path}: {outcome.Kind} {Encoding.UTF8.GetString(outcome.Body)}");
@@ -78,10 +78,10 @@ public sealed class FuzzTests(ClusterForFuzzing cluster, ITestOutputHelper outpu
         var api = cluster.Config.ControlPlaneUrl;
         var port = cluster.Config.ControlPlane.HttpPort;
         // Kestrel refuses a NUL in an origin-form path itself; in the absolute form it reached the route.
-        foreach (var (target, named) in new[] { ("/api/events?type=%00&limit=5", "type"), ($"http://127.0.0.1:{port}/api/nodes/a%00b/events", "path"), ("/api/events?stream=t%0a", "stream") })
+        foreach (var (target, named) in new[] { ("/api/events?type=%00&limit=5", "type"), ($"{cluster.Config.WebScheme}://127.0.0.1:{port}/api/nodes/a%00b/events", "path"), ("/api/events?stream=t%0a", "stream") })
         {
             var refused = await RawHttp.SendAsync(port, RawHttp.Build("GET", target, [("Host", $"127.0.0.1:{port}"), ("Authorization", $"Bearer {cluster.Targets.ViewerToken}")], body: null),
-                shutDownEarly: false, TimeSpan.FromSeconds(10));
+                shutDownEarly: false, TimeSpan.FromSeconds(10), cluster.Targets.CaFile);
             refused.Status.ShouldBe(400, $"{target}: {Encoding.UTF8.GetString(refused.Body)}");
             Encoding.UTF8.GetString(refused.Body).ShouldContain(named);
         }
