@@ -6,7 +6,7 @@ namespace Conjur.EventSourced.Hosting.Services;
 
 /// <summary>
 /// Renders the load balancer's configuration from the cluster layout: pure, so it is unit-tested.
-/// Both frontends route to whichever node of the failover set (master and synchronous standbys)
+/// Every front routes to whichever node of the failover set (master and synchronous standbys)
 /// answers 200 on its agent's <c>/health</c>: only the master does, so there is nothing to reconfigure
 /// on failover. Followers and async standbys are never backends: they stream through here.
 /// </summary>

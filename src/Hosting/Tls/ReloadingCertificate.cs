@@ -17,13 +17,14 @@ public sealed class ReloadingCertificate
     private readonly object _gate = new();
     private X509Certificate2 _current;
     private (DateTime Cert, DateTime Key) _stamp;
+    private (DateTime Cert, DateTime Key) _refused;
     private DateTimeOffset _checkedAt;
 
     public ReloadingCertificate(CertificateSpec spec, Action<string>? log = null)
     {
         _spec = spec;
         _log = log;
-        _stamp = Stamp(spec);
+        _stamp = FilesStamp(spec);
         _current = TlsClient.LoadWithKey(spec);
         _checkedAt = DateTimeOffset.UtcNow;
     }
@@ -49,7 +50,7 @@ public sealed class ReloadingCertificate
 
     private void Reload(DateTimeOffset now)
     {
-        var stamp = Stamp(_spec);
+        var stamp = FilesStamp(_spec);
         if (stamp == _stamp)
         {
             return;
@@ -57,6 +58,12 @@ public sealed class ReloadingCertificate
         var status = CertificateCheck.Inspect(_spec, now);
         if (!status.Usable)
         {
+            // Said once per state of the files, not at every handshake while they stay unusable.
+            if (stamp == _refused)
+            {
+                return;
+            }
+            _refused = stamp;
             _log?.Invoke($"TLS ({_spec.Name}): the certificate files changed but cannot be used yet ({status.Problem}); still presenting the previous one");
             return;
         }
@@ -72,5 +79,6 @@ public sealed class ReloadingCertificate
         }
     }
 
-    private static (DateTime, DateTime) Stamp(CertificateSpec spec) => (File.GetLastWriteTimeUtc(spec.CertFile), File.GetLastWriteTimeUtc(spec.KeyFile));
+    /// <summary>When the certificate and key files were last written: what tells a rotation happened.</summary>
+    public static (DateTime Cert, DateTime Key) FilesStamp(CertificateSpec spec) => (File.GetLastWriteTimeUtc(spec.CertFile), File.GetLastWriteTimeUtc(spec.KeyFile));
 }

@@ -21,7 +21,7 @@ public sealed class PostgresCertificateReload(ClusterConfig config, NodeConfig n
             return;
         }
         var spec = config.Postgres(node);
-        var seen = Stamp(spec);
+        var seen = ReloadingCertificate.FilesStamp(spec);
         var previous = seen;
         using var timer = new PeriodicTimer(Every);
         try
@@ -30,7 +30,7 @@ public sealed class PostgresCertificateReload(ClusterConfig config, NodeConfig n
             {
                 // Only files that have stayed the same for a whole period: the issuer hands them to the postgres user
                 // just after writing them, and a reload that cannot read the key would keep the old certificate.
-                var now = Stamp(spec);
+                var now = ReloadingCertificate.FilesStamp(spec);
                 var settled = now == previous;
                 previous = now;
                 if (now == seen || !settled || !CertificateCheck.Inspect(spec, DateTimeOffset.UtcNow).Usable || !postgres.IsRunning)
@@ -53,6 +53,4 @@ public sealed class PostgresCertificateReload(ClusterConfig config, NodeConfig n
         {
         }
     }
-
-    private static (DateTime, DateTime) Stamp(CertificateSpec spec) => (File.GetLastWriteTimeUtc(spec.CertFile), File.GetLastWriteTimeUtc(spec.KeyFile));
 }

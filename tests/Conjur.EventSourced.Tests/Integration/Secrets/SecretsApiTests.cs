@@ -213,16 +213,8 @@ public sealed partial class SecretsApiTests(ClusterWithSecrets cluster, ITestOut
             return (await follower.FetchAsync(token, Account, "failover/key", c)).Status == 200;
         }, Bound, TimeSpan.FromMilliseconds(200));
 
-        NodeConfig? master = null;
-        System.Text.Json.JsonElement info = default;
-        foreach (var n in cluster.Config.Nodes)
-        {
-            if (await ClusterLauncher.InfoAsync(cluster.Config, n, ct) is { } i && i.GetProperty("role").GetString() == "master")
-            {
-                (master, info) = (n, i);
-            }
-        }
-        master.ShouldNotBeNull();
+        var master = await MasterAsync(ct);
+        var info = (await ClusterLauncher.InfoAsync(cluster.Config, master, ct)).ShouldNotBeNull();
         Daemon.Kill(info.GetProperty("agentPid").GetInt32());
         Daemon.Kill(info.GetProperty("postgresPid").GetInt32());
         output.WriteLine($"killed {master.Id}");

@@ -1,3 +1,4 @@
+using Conjur.EventSourced.Hosting.Processes;
 using Conjur.EventSourced.Hosting.Tls;
 using Conjur.EventSourced.Hosting.Topology;
 
@@ -57,9 +58,9 @@ public sealed class CertificateRotationTests : IDisposable
         var before = reloading.Current.Thumbprint;
 
         await new CertificateIssuer(_config).RotateAsync([spec], CancellationToken.None);
-        await Task.Delay(TimeSpan.FromMilliseconds(1100));
 
-        reloading.Current.Thumbprint.ShouldNotBe(before);
+        (await Wait.UntilAsync(_ => Task.FromResult(reloading.Current.Thumbprint != before), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100), CancellationToken.None))
+            .ShouldBeTrue("the rotated certificate is presented within 10 s");
     }
 
     [Fact]
@@ -73,9 +74,11 @@ public sealed class CertificateRotationTests : IDisposable
 
         // Another part's key beside this certificate: the pair does not match.
         File.Copy(_config.Agent(_config.Node("node2")).KeyFile, spec.KeyFile, overwrite: true);
-        await Task.Delay(TimeSpan.FromMilliseconds(1100));
+        await Wait.UntilAsync(_ => Task.FromResult(reloading.Current is not null && problems.Count > 0), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100), CancellationToken.None);
+        // Looked at again over more than one check period (the condition never holds): the files stay unusable meanwhile.
+        await Wait.UntilAsync(_ => Task.FromResult(reloading.Current is null), TimeSpan.FromSeconds(1.5), TimeSpan.FromMilliseconds(100), CancellationToken.None);
 
         reloading.Current.Thumbprint.ShouldBe(before);
-        problems.ShouldHaveSingleItem().ShouldContain("still presenting the previous one");
+        problems.ShouldHaveSingleItem().ShouldContain("still presenting the previous one"); // said once, not at every look
     }
 }
