@@ -53,8 +53,9 @@ if (config.Tls.Enabled)
     var certificate = new ReloadingCertificate(config.ControlPlane(), message => Console.Out.WriteLine($"controlplane: {message}"));
     builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(https =>
     {
-        https.ServerCertificateSelector = (_, _) => certificate.Current;
+        https.ServerCertificate = certificate.Current;
         https.SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13;
+        https.OnAuthenticate = (_, options) => certificate.Present(options);
     }));
 }
 

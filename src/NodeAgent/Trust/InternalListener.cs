@@ -30,14 +30,12 @@ public static class InternalListener
         {
             Bind(kestrel, node.Host, node.HttpPort, listen => listen.UseHttps(https =>
             {
-                https.ServerCertificateSelector = (_, _) => certificate.Current;
-                https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                Present(https, certificate);
                 https.ClientCertificateMode = ClientCertificateMode.NoCertificate;
             }));
             Bind(kestrel, node.Host, node.InternalPort, listen => listen.UseHttps(https =>
             {
-                https.ServerCertificateSelector = (_, _) => certificate.Current;
-                https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                Present(https, certificate);
                 https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
                 https.ClientCertificateValidation = (presented, _, _) => TlsClient.ChainsTo(presented, trust);
             }));
@@ -58,6 +56,19 @@ public static class InternalListener
         }
         var name = certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, forIssuer: false);
         return name.StartsWith(ClusterCertificates.AgentNamePrefix, StringComparison.Ordinal) ? name[ClusterCertificates.AgentNamePrefix.Length..] : null;
+    }
+
+    /// <summary>
+    /// The certificate at start, then at each handshake the one its files hold now (a rotation), as a prepared context:
+    /// a certificate selector would build its chain and a TLS context again at every handshake.
+    /// </summary>
+    public static void Present(HttpsConnectionAdapterOptions https, ReloadingCertificate certificate)
+    {
+        ArgumentNullException.ThrowIfNull(https);
+        ArgumentNullException.ThrowIfNull(certificate);
+        https.ServerCertificate = certificate.Current;
+        https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+        https.OnAuthenticate = (_, options) => certificate.Present(options);
     }
 
     private static void Bind(KestrelServerOptions kestrel, string host, int port, Action<ListenOptions> configure)

@@ -24,6 +24,10 @@ public static class RawHttp
 {
     private const int MaxResponseBytes = 16 << 20;
 
+    // One policy per CA file for the whole campaign: reading and parsing the CA at every one of tens of thousands of
+    // handshakes made the fuzzer, not the servers, the busiest process (SslStream copies the policy it is given).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Security.Cryptography.X509Certificates.X509ChainPolicy> Trust = new();
+
     /// <param name="shutDownEarly">Half-close after the bytes are written: a body shorter than its Content-Length then ends there.</param>
     /// <param name="caFile">Speak TLS first, trusting this CA alone (the cluster's client ports answer HTTPS only); null for plain text.</param>
     public static async Task<RawOutcome> SendAsync(int port, byte[] request, bool shutDownEarly, TimeSpan timeout, string? caFile = null)
@@ -95,7 +99,7 @@ public static class RawHttp
         await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
         {
             TargetHost = "127.0.0.1",
-            CertificateChainPolicy = TlsClient.TrustOnly(caFile),
+            CertificateChainPolicy = Trust.GetOrAdd(caFile, TlsClient.TrustOnly),
         }, ct);
         return tls;
     }
