@@ -24,6 +24,12 @@ for cmd in etcd etcdctl haproxy rabbitmq-server /usr/lib/postgresql/15/bin/postg
     missing+=("${package_for[$cmd]}")
   fi
 done
+# CyberArk's Python SDK, which one test runs when CONJUR_PYTHON_SDK names a checkout of it, runs on Debian's Python.
+if [ -n "${CONJUR_PYTHON_SDK:-}" ]; then
+  for module in aiohttp:python3-aiohttp keyring:python3-keyring cryptography:python3-cryptography OpenSSL:python3-openssl yaml:python3-yaml urllib3:python3-urllib3; do
+    [ -d "/usr/lib/python3/dist-packages/${module%%:*}" ] || missing+=("${module#*:}")
+  done
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -12,12 +12,14 @@ namespace Conjur.EventSourced.Hosting.Services;
 /// </summary>
 public static class HaProxyConfig
 {
-    // Checks every 100 ms whatever the server's state (a longer downinter would delay the new master, and
-    // the check interval is part of every failover's write outage): two failures (~0.2 s) take a node out, so one lost check does not cut every session; one success
-    // brings it in, since only the master ever answers 200 there is no second master to flap towards.
+    // A healthy server is checked every 250 ms, one that has just failed a check or is down every 100 ms: two failures
+    // (~0.35 s at most) take a node out, one success brings it in (only the master ever answers 200, so there is no
+    // second master to flap towards), so the check interval stays a small part of a failover's write outage.
+    // haproxy bounds a check's connect and TLS handshake by its interval: 100 ms for every check let one slow handshake
+    // on a loaded host (a "Layer6 timeout") and then a second one take a healthy master out and cut its sessions.
     // haproxy 2.6 starts every server UP: until its first checks fail, a node that is not the master
     // can get traffic for a moment after haproxy (re)starts; the node refuses it (fenced or standby).
-    public const string ServerCheck = "check inter 100ms fall 2 rise 1 on-marked-down shutdown-sessions";
+    public const string ServerCheck = "check inter 250ms fastinter 100ms downinter 100ms fall 2 rise 1 on-marked-down shutdown-sessions";
 
     /// <summary>
     /// The header by which the load balancer vouches for <c>X-Forwarded-For</c>: base64 of HMAC-SHA256 over the client's

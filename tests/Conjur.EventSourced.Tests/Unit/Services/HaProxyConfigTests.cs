@@ -91,7 +91,8 @@ public sealed class HaProxyConfigTests
         Section("backend master_postgres").ShouldContain("track master_http/node1");
         Section("backend master_postgres").ShouldContain("mode tcp");
         Text.Split("http-check expect status 200").Length.ShouldBe(2);
-        HaProxyConfig.ServerCheck.ShouldContain("inter 100ms");
+        // A healthy master's check has 250 ms for its connect and handshake; a failing or down server is checked every 100 ms.
+        HaProxyConfig.ServerCheck.ShouldContain("inter 250ms fastinter 100ms downinter 100ms");
         HaProxyConfig.ServerCheck.ShouldContain("fall 2 rise 1");
         HaProxyConfig.ServerCheck.ShouldContain("on-marked-down shutdown-sessions");
     }
